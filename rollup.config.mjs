@@ -1,0 +1,42 @@
+// One TypeScript compile, four JavaScript shapes and bundled types:
+//   dist/index.js                        ESM for Node and bundlers
+//   dist/index.cjs                       CommonJS for require()
+//   dist/fetch-eventsource.browser.js    minified, self-contained ESM for <script type="module">
+//   dist/fetch-eventsource.iife.js       minified IIFE defining the global `fetchEventSource`
+//   dist/index.d.ts, dist/index.d.cts    bundled declarations for both module systems
+import typescript from '@rollup/plugin-typescript'
+import terser from '@rollup/plugin-terser'
+import { dts } from 'rollup-plugin-dts'
+
+const input = 'src/index.ts'
+const compile = () => typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist', rootDir: 'src' })
+const minify = () =>
+  terser({
+    ecma: 2022,
+    module: true,
+    compress: { passes: 2 },
+    // Keep class names: `FetchEventSource.name` and stack traces stay readable.
+    keep_classnames: true,
+    format: { comments: false },
+  })
+
+export default [
+  {
+    input,
+    plugins: [compile()],
+    output: [
+      { file: 'dist/index.js', format: 'es', sourcemap: true },
+      { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
+      { file: 'dist/fetch-eventsource.browser.js', format: 'es', sourcemap: true, plugins: [minify()] },
+      { file: 'dist/fetch-eventsource.iife.js', format: 'iife', name: 'fetchEventSource', sourcemap: true, plugins: [minify()] },
+    ],
+  },
+  {
+    input,
+    plugins: [dts()],
+    output: [
+      { file: 'dist/index.d.ts', format: 'es' },
+      { file: 'dist/index.d.cts', format: 'es' },
+    ],
+  },
+]

@@ -1,0 +1,249 @@
+/**
+ * The WHATWG event stream interpretation ("Server-sent events", §9.2.6), fed decoded text chunk by chunk.
+ *
+ * Why not `eventsource-parser`: it hides blank lines that dispatch nothing, so an `id:`-only block never updates
+ * the last event ID (CONFORMANCE rule 34), and it holds a CR at the end of a chunk until more bytes arrive, so a
+ * CR-terminated event waits for the next chunk and is lost when the stream ends there (rules 22–23). Both need
+ * the line loop itself, so the loop lives here, kept allocation-free on the common paths.
+ */
+
+const LF = 10
+const SPACE = 32
+const COLON = 58
+
+/** Where parsed events go. Implemented by the event source: one monomorphic call site per kind. */
+export interface EventStreamSink {
+  /** A complete event. `lastEventId` is the last event ID buffer at the blank line that ended it. */
+  onEvent(type: string, data: string, lastEventId: string): void
+  /** A valid `retry:` field (all ASCII digits). */
+  onRetry(ms: number): void
+  /** A line or an event's data grew past the buffer limit; parsing has stopped. */
+  onOverflow(): void
+}
+
+export class EventStreamParser {
+  /** The last event ID string: takes the ID buffer's value at every blank line (rule 34). */
+  lastEventId = ''
+
+  private readonly sink: EventStreamSink
+  private readonly maxBufferSize: number
+  /** The last event ID buffer: set by `id:` fields, committed to `lastEventId` at each blank line. */
+  private idBuffer = ''
+  private type = ''
+  private data = ''
+  /** Whether any `data` field arrived: the spec's "data buffer is not empty" (an empty `data:` still counts). */
+  private hasData = false
+  /** Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk. */
+  private pending: string[] = []
+  private pendingLength = 0
+  /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
+  private skipLF = false
+  private stopped = false
+
+  constructor(sink: EventStreamSink, maxBufferSize: number) {
+    this.sink = sink
+    this.maxBufferSize = maxBufferSize
+  }
+
+  /**
+   * Starts a new stream (a new connection): the ID buffer begins at the source's last event ID, so an `id`
+   * inside an event that was cut off before its blank line is forgotten with that event (rule 33).
+   */
+  reset(lastEventId: string): void {
+    this.lastEventId = lastEventId
+    this.idBuffer = lastEventId
+    this.type = ''
+    this.data = ''
+    this.hasData = false
+    this.pending.length = 0
+    this.pendingLength = 0
+    this.skipLF = false
+    this.stopped = false
+  }
+
+  /** Stops dispatching at once, even mid-chunk: `close()` from a handler drops the rest of the chunk (rule 19). */
+  stop(): void {
+    this.stopped = true
+    this.pending.length = 0
+    this.pendingLength = 0
+    this.data = ''
+  }
+
+  feed(chunk: string): void {
+    const length = chunk.length
+    if (length === 0 || this.stopped) return
+    let start = 0
+    if (this.skipLF) {
+      this.skipLF = false
+      if (chunk.charCodeAt(0) === LF) start = 1
+    }
+
+    // Most streams use LF only: with no CR in the chunk, `cr` stays -1 and the loop is a plain LF scan. Both
+    // positions are cached and only searched again once passed, so mixed endings stay linear in the chunk.
+    let cr = chunk.indexOf('\r', start)
+    let lf = chunk.indexOf('\n', start)
+    let end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+
+    if (this.pendingLength > 0) {
+      if (end === -1) {
+        this.hold(chunk, start, length)
+        return
+      }
+      this.pending.push(chunk.slice(start, end))
+      const line = this.pending.join('')
+      this.pending.length = 0
+      this.pendingLength = 0
+      this.line(line, 0, line.length)
+      if (this.stopped) return
+      start = end === cr ? this.afterCR(chunk, end) : end + 1
+      if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start)
+      if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+      end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+    }
+
+    while (end !== -1) {
+      this.line(chunk, start, end)
+      if (this.stopped) return
+      if (end === cr) {
+        start = this.afterCR(chunk, end)
+        cr = chunk.indexOf('\r', start)
+        if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+      } else {
+        start = end + 1
+        lf = chunk.indexOf('\n', start)
+      }
+      end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+    }
+    if (start < length) this.hold(chunk, start, length)
+  }
+
+  /** Index after the CR at `end`, past its LF if one follows; a CR that ends the chunk may pair with the next. */
+  private afterCR(chunk: string, end: number): number {
+    if (end + 1 === chunk.length) {
+      this.skipLF = true
+      return end + 1
+    }
+    return chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1
+  }
+
+  /** Keeps the incomplete tail of a chunk, failing as soon as the line outgrows the limit. */
+  private hold(chunk: string, start: number, end: number): void {
+    this.pendingLength += end - start
+    if (this.pendingLength > this.maxBufferSize) {
+      this.overflow()
+      return
+    }
+    this.pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
+  }
+
+  private overflow(): void {
+    this.stop()
+    this.sink.onOverflow()
+  }
+
+  /** One complete line, `text[start, end)` without its terminator. */
+  private line(text: string, start: number, end: number): void {
+    if (start === end) {
+      this.dispatch()
+      return
+    }
+    if (end - start > this.maxBufferSize) {
+      this.overflow()
+      return
+    }
+    const first = text.charCodeAt(start)
+    if (first === COLON) return // a comment
+
+    // `data:` and `event:` carry nearly every line of real streams: match them without slicing a field name.
+    if (first === 100 /* d */ && isData(text, start)) {
+      this.appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+      return
+    }
+    if (first === 101 /* e */ && isEvent(text, start)) {
+      this.type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
+      return
+    }
+
+    // The general case. Slicing the line first bounds the colon search by the line, not the whole chunk.
+    const line = text.slice(start, end)
+    const colon = line.indexOf(':')
+    let field: string
+    let value: string
+    if (colon === -1) {
+      field = line
+      value = ''
+    } else {
+      field = line.slice(0, colon)
+      value = line.slice(line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1)
+    }
+    switch (field) {
+      case 'data':
+        this.appendData(value)
+        break
+      case 'event':
+        this.type = value
+        break
+      case 'id':
+        // An ID with NUL is ignored whole (rule 31): it could never be sent back as a header.
+        if (value.indexOf('\0') === -1) this.idBuffer = value
+        break
+      case 'retry':
+        if (isDigits(value)) this.sink.onRetry(parseInt(value, 10))
+        break
+      // Anything else, including `Data` or ` data`, is ignored (rule 28).
+    }
+  }
+
+  private appendData(value: string): void {
+    // Joining with LF here and never adding the trailing LF is the spec's "remove one trailing LF" (rule 36).
+    const data = this.hasData ? this.data + '\n' + value : value
+    if (data.length > this.maxBufferSize) {
+      this.overflow()
+      return
+    }
+    this.data = data
+    this.hasData = true
+  }
+
+  private dispatch(): void {
+    this.lastEventId = this.idBuffer
+    if (!this.hasData) {
+      this.type = ''
+      return
+    }
+    const type = this.type === '' ? 'message' : this.type
+    const data = this.data
+    this.type = ''
+    this.data = ''
+    this.hasData = false
+    this.sink.onEvent(type, data, this.idBuffer)
+  }
+}
+
+function isData(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i + 1) === 97 &&
+    text.charCodeAt(i + 2) === 116 &&
+    text.charCodeAt(i + 3) === 97 &&
+    text.charCodeAt(i + 4) === COLON
+  )
+}
+
+function isEvent(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i + 1) === 118 &&
+    text.charCodeAt(i + 2) === 101 &&
+    text.charCodeAt(i + 3) === 110 &&
+    text.charCodeAt(i + 4) === 116 &&
+    text.charCodeAt(i + 5) === COLON
+  )
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}

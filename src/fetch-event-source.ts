@@ -1,0 +1,493 @@
+import { assertEventStream } from './assert-event-stream.js'
+import { decodeBase64Utf8 } from './base64.js'
+import {
+  FetchEventSourceError,
+  FetchEventSourceErrorEvent,
+  type FetchEventSourceErrorDetails,
+} from './errors.js'
+import { EventStreamParser, type EventStreamSink } from './event-stream-parser.js'
+import { MessageIterator } from './message-iterator.js'
+import { readSettings, type FetchEventSourceInit, type Settings } from './options.js'
+import { buildRequestInit } from './request.js'
+import { clampTimerDelay, reconnectDelay } from './retry-delay.js'
+
+const CONNECTING = 0
+const OPEN = 1
+const CLOSED = 2
+/** Shared so the per-chunk decode allocates no options object. */
+const STREAM: TextDecodeOptions = { stream: true }
+
+type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
+type Handler = ((this: FetchEventSource, event: any) => unknown) | null
+type HandlerType = 'open' | 'message' | 'error'
+
+export interface FetchEventSourceEventMap {
+  open: Event
+  message: MessageEvent<string>
+  error: FetchEventSourceErrorEvent
+}
+
+/**
+ * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the
+ * CONFORMANCE.md rules), plus the Hertz client's extensions (method, body, headers functions, response callback,
+ * buffer limit, base64 data, custom fetch, retry policy, heartbeat, async iteration).
+ *
+ * Each connection attempt owns an `AbortController`; whichever code path ends an attempt (close, failure,
+ * reconnect) aborts it and clears `#controller`, and every await in the attempt checks that it is still the
+ * current one before touching state. That single check is what makes `close()` final and leak-free.
+ */
+export class FetchEventSource extends EventTarget {
+  static readonly CONNECTING = CONNECTING
+  static readonly OPEN = OPEN
+  static readonly CLOSED = CLOSED
+  declare readonly CONNECTING: typeof CONNECTING
+  declare readonly OPEN: typeof OPEN
+  declare readonly CLOSED: typeof CLOSED
+
+  /** The absolute URL (rule 3). */
+  readonly url: string
+  readonly withCredentials: boolean
+
+  #readyState: ReadyState = CONNECTING
+  readonly #settings: Settings
+  readonly #parser: EventStreamParser
+  /** The reconnection time: starts at `retry.initialDelay`, replaced by each valid `retry:` field (rule 20). */
+  #reconnectionTime: number
+  /** Failed attempts in a row; an accepted response resets it. Drives backoff and `maxAttempts`. */
+  #failures = 0
+  #controller: AbortController | undefined
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined
+  #lastActivity = 0
+  /** Origin of the current response's final URL (rule 8), computed once per response, not per event. */
+  #origin = ''
+  #iterators: Set<MessageIterator> | undefined
+  readonly #handlers: Record<HandlerType, Handler> = { open: null, message: null, error: null }
+  #onAbort: (() => void) | undefined
+
+  constructor(url: string | URL, init?: FetchEventSourceInit) {
+    super()
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to construct 'FetchEventSource': 1 argument required, but only 0 present.")
+    }
+    // ToString (rule 1): a template literal converts objects, numbers, null and undefined, and throws for symbols.
+    const href = `${url}`
+    let parsed: URL
+    try {
+      parsed = new URL(href, baseURL())
+    } catch (error) {
+      throw new DOMException(`Failed to construct 'FetchEventSource': The URL '${href}' is invalid.`, 'SyntaxError')
+    }
+    this.url = parsed.href
+    const settings = readSettings(init)
+    this.#settings = settings
+    this.withCredentials = settings.withCredentials
+    this.#reconnectionTime = settings.retry.initialDelay
+    this.#parser = new EventStreamParser(this.#sink(), settings.maxBufferSize)
+    this.#parser.reset(settings.lastEventId)
+
+    const { signal } = settings
+    if (signal?.aborted) {
+      this.#readyState = CLOSED
+      return
+    }
+    if (signal !== undefined) {
+      this.#onAbort = () => this.close()
+      signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
+    // Start after the constructor returns, so `new FetchEventSource(url).close()` sends nothing at all.
+    queueMicrotask(() => {
+      if (this.#readyState !== CONNECTING) return
+      const scheme = parsed.protocol
+      if (scheme !== 'http:' && scheme !== 'https:' && settings.fetch === undefined) {
+        // Futile to retry (rule 13): fail at once, without throwing from the constructor.
+        this.#fail({ code: 'network', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
+        return
+      }
+      this.#connect()
+    })
+  }
+
+  get readyState(): ReadyState {
+    return this.#readyState
+  }
+
+  /** The last event ID string: what the next reconnection sends as `Last-Event-ID` (Hertz `GetLastEventID`). */
+  get lastEventId(): string {
+    return this.#parser.lastEventId
+  }
+
+  get onopen(): ((this: FetchEventSource, event: Event) => unknown) | null {
+    return this.#handlers.open
+  }
+  set onopen(handler: ((this: FetchEventSource, event: Event) => unknown) | null) {
+    this.#setHandler('open', handler)
+  }
+  get onmessage(): ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null {
+    return this.#handlers.message
+  }
+  set onmessage(handler: ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null) {
+    this.#setHandler('message', handler)
+  }
+  get onerror(): ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null {
+    return this.#handlers.error
+  }
+  set onerror(handler: ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null) {
+    this.#setHandler('error', handler)
+  }
+
+  /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (rules 19, 38). */
+  close(): void {
+    if (this.#readyState === CLOSED) return
+    this.#readyState = CLOSED
+    this.#teardown()
+  }
+
+  /** Every message of every event type, in arrival order, across reconnects. Leaving the loop closes the source. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<MessageEvent<string>> {
+    const iterator = new MessageIterator(() => {
+      this.#iterators?.delete(iterator)
+      this.close()
+    })
+    if (this.#readyState === CLOSED) iterator.end()
+    else (this.#iterators ??= new Set()).add(iterator)
+    return iterator
+  }
+
+  // ---- handler attributes -------------------------------------------------------------------------------------
+
+  /**
+   * An event handler attribute is one listener whose place in the listener list is fixed when it is first set
+   * (rule 7): assigning another function keeps that place; assigning null removes it.
+   */
+  #setHandler(type: HandlerType, handler: Handler): void {
+    const value = typeof handler === 'function' ? handler : null
+    const previous = this.#handlers[type]
+    this.#handlers[type] = value
+    if (previous === null && value !== null) this.addEventListener(type, this.#invokers[type])
+    else if (previous !== null && value === null) this.removeEventListener(type, this.#invokers[type])
+  }
+
+  readonly #invokers: Record<HandlerType, (event: Event) => void> = {
+    open: (event) => this.#handlers.open?.call(this, event),
+    message: (event) => this.#handlers.message?.call(this, event),
+    error: (event) => this.#handlers.error?.call(this, event),
+  }
+
+  // ---- the parser's sink --------------------------------------------------------------------------------------
+
+  #sink(): EventStreamSink {
+    return {
+      onEvent: (type, data, lastEventId) => this.#dispatchMessage(type, data, lastEventId),
+      onRetry: (ms) => {
+        this.#reconnectionTime = ms
+      },
+      onOverflow: () =>
+        this.#fail({
+          code: 'max-buffer-size-exceeded',
+          message: `A line or an event's data exceeded maxBufferSize (${this.#settings.maxBufferSize} characters)`,
+        }),
+    }
+  }
+
+  #dispatchMessage(type: string, data: string, lastEventId: string): void {
+    if (this.#settings.decodeBase64) {
+      const decoded = decodeBase64Utf8(data)
+      if (decoded === undefined) {
+        // Skipped and reported; the stream itself is fine, so it stays OPEN.
+        this.#dispatchError({ code: 'invalid-base64', message: `Event data is not valid base64 (event type "${type}")` })
+        return
+      }
+      data = decoded
+    }
+    const event = new MessageEvent(type, { data, origin: this.#origin, lastEventId })
+    this.dispatchEvent(event)
+    const iterators = this.#iterators
+    if (iterators !== undefined) for (const iterator of iterators) iterator.push(event)
+  }
+
+  #dispatchError(details: FetchEventSourceErrorDetails): void {
+    this.dispatchEvent(new FetchEventSourceErrorEvent(details))
+  }
+
+  // ---- the connection -----------------------------------------------------------------------------------------
+
+  #connect(): void {
+    const controller = new AbortController()
+    this.#controller = controller
+    this.#armHeartbeat()
+    void this.#attempt(controller)
+  }
+
+  async #attempt(controller: AbortController): Promise<void> {
+    const settings = this.#settings
+    let response: Response
+    try {
+      const init = await buildRequestInit(settings, this.#parser.lastEventId, controller.signal)
+      if (controller !== this.#controller) return
+      // Looked up per attempt, so a fetch patched after construction (tests, polyfills) is used.
+      response = await (settings.fetch ?? globalThis.fetch)(this.url, init)
+    } catch (error) {
+      if (controller !== this.#controller) return
+      if (isAbortError(error)) {
+        // An abort the source did not cause (page teardown, a custom fetch giving up): fail (rule 12).
+        this.#fail({ code: 'network', message: 'The request was aborted', cause: error })
+      } else {
+        this.#attemptFailed({ code: 'network', message: `Failed to fetch ${this.url}: ${errorMessage(error)}`, cause: error }, false)
+      }
+      return
+    }
+    if (controller !== this.#controller) {
+      discard(response)
+      return
+    }
+    this.#lastActivity = Date.now()
+
+    try {
+      if (settings.onResponse !== undefined) await settings.onResponse(response)
+      else assertEventStream(response)
+    } catch (error) {
+      discard(response)
+      if (controller !== this.#controller) return
+      const details: FetchEventSourceErrorDetails =
+        error instanceof FetchEventSourceError
+          ? { code: error.code, message: error.message, response, cause: error }
+          : { code: 'response-rejected', message: `onResponse refused the response: ${errorMessage(error)}`, response, cause: error }
+      // Statuses, content types and refusals end the source unless shouldRetry says otherwise (rules 14, 15, 18).
+      this.#attemptFailed(details, true)
+      return
+    }
+    if (controller !== this.#controller) {
+      discard(response)
+      return
+    }
+
+    // Announce the connection (rule 16).
+    this.#failures = 0
+    this.#origin = originOf(response.url || this.url)
+    this.#readyState = OPEN
+    this.dispatchEvent(new Event('open'))
+    if (controller !== this.#controller) {
+      discard(response)
+      return
+    }
+    await this.#read(response, controller)
+  }
+
+  async #read(response: Response, controller: AbortController): Promise<void> {
+    const parser = this.#parser
+    parser.reset(parser.lastEventId)
+    const body = response.body
+    if (body !== null) {
+      const reader = body.getReader()
+      // A fresh decoder per response: UTF-8 whatever the charset says, and one leading BOM removed (rule 21).
+      const decoder = new TextDecoder()
+      const heartbeat = this.#settings.heartbeatTimeout !== 0
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (controller !== this.#controller) return
+          if (done) break
+          if (heartbeat) this.#lastActivity = Date.now()
+          parser.feed(decoder.decode(value, STREAM))
+          // A handler may have closed the source, or the buffer limit failed it, in the middle of the chunk.
+          if (controller !== this.#controller) return
+        }
+      } catch (error) {
+        if (controller !== this.#controller) return
+        this.#reestablish({ code: 'network', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
+        return
+      } finally {
+        if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
+      }
+    }
+    // The body ended: the pending, incomplete event is discarded with its id (rule 33), then reconnect (rule 17).
+    this.#reestablish({ code: 'network', message: 'The server closed the stream' })
+  }
+
+  /** An accepted stream ended or broke: CONNECTING, `error`, wait the reconnection time, fetch again (rule 17). */
+  #reestablish(details: FetchEventSourceErrorDetails): void {
+    this.#endAttempt()
+    this.#readyState = CONNECTING
+    this.#dispatchError(details)
+    if (this.#readyState === CONNECTING) this.#schedule(reconnectDelay(this.#reconnectionTime, this.#failures, this.#settings.retry))
+  }
+
+  /**
+   * An attempt failed before a response was accepted. Network errors retry and refusals end by default; then
+   * `maxAttempts` and `shouldRetry` have their say.
+   */
+  #attemptFailed(details: FetchEventSourceErrorDetails, fatal: boolean): void {
+    this.#endAttempt()
+    const failures = ++this.#failures
+    const policy = this.#settings.retry
+    if (failures >= policy.maxAttempts) {
+      this.#fail({ ...details, message: `${details.message} (gave up after ${failures} attempt${failures === 1 ? '' : 's'})` })
+      return
+    }
+    let verdict: boolean | number = !fatal
+    if (policy.shouldRetry !== undefined) {
+      try {
+        verdict = policy.shouldRetry({ code: details.code, response: details.response, cause: details.cause }, failures)
+      } catch (error) {
+        this.#fail({ ...details, message: `${details.message} (shouldRetry threw: ${errorMessage(error)})` })
+        return
+      }
+    }
+    if (verdict === false) {
+      this.#fail(details)
+      return
+    }
+    this.#readyState = CONNECTING
+    this.#dispatchError(details)
+    if (this.#readyState !== CONNECTING) return
+    const delay = typeof verdict === 'number' && !Number.isNaN(verdict)
+      ? clampTimerDelay(verdict)
+      : reconnectDelay(this.#reconnectionTime, failures, policy)
+    this.#schedule(delay)
+  }
+
+  /** Fail the connection: CLOSED, one `error`, never reconnect (rule 18). */
+  #fail(details: FetchEventSourceErrorDetails): void {
+    if (this.#readyState === CLOSED) return
+    this.#readyState = CLOSED
+    const iterators = this.#iterators
+    this.#iterators = undefined
+    this.#teardown()
+    if (iterators !== undefined) {
+      const error = new FetchEventSourceError(details)
+      for (const iterator of iterators) iterator.end(error)
+    }
+    this.#dispatchError(details)
+  }
+
+  #schedule(delay: number): void {
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined
+      if (this.#readyState === CONNECTING) this.#connect()
+    }, delay)
+  }
+
+  /** Ends the current attempt, if any: its awaits see a stale controller and stop; its socket is released. */
+  #endAttempt(): void {
+    const controller = this.#controller
+    this.#controller = undefined
+    this.#parser.stop()
+    if (this.#heartbeatTimer !== undefined) {
+      clearTimeout(this.#heartbeatTimer)
+      this.#heartbeatTimer = undefined
+    }
+    controller?.abort()
+  }
+
+  /** Everything `close()` and failures release, so nothing keeps a Node process alive afterwards. */
+  #teardown(): void {
+    this.#endAttempt()
+    if (this.#reconnectTimer !== undefined) {
+      clearTimeout(this.#reconnectTimer)
+      this.#reconnectTimer = undefined
+    }
+    if (this.#onAbort !== undefined) {
+      this.#settings.signal?.removeEventListener('abort', this.#onAbort)
+      this.#onAbort = undefined
+    }
+    const iterators = this.#iterators
+    this.#iterators = undefined
+    if (iterators !== undefined) for (const iterator of iterators) iterator.end()
+  }
+
+  /**
+   * One timer per attempt that checks for silence, instead of a timer reset per chunk: the hot path only stores
+   * a timestamp. It covers the wait for response headers too, so a server that accepts and never answers is caught.
+   */
+  #armHeartbeat(): void {
+    const timeout = this.#settings.heartbeatTimeout
+    if (timeout === 0) return
+    const controller = this.#controller
+    this.#lastActivity = Date.now()
+    const check = (): void => {
+      this.#heartbeatTimer = undefined
+      if (controller !== this.#controller) return
+      const idle = Date.now() - this.#lastActivity
+      if (idle < timeout) {
+        this.#heartbeatTimer = setTimeout(check, clampTimerDelay(timeout - idle))
+        return
+      }
+      const details: FetchEventSourceErrorDetails = {
+        code: 'heartbeat-timeout',
+        message: `No data received for ${timeout} ms`,
+      }
+      if (this.#readyState === OPEN) this.#reestablish(details)
+      else this.#attemptFailed(details, false)
+    }
+    this.#heartbeatTimer = setTimeout(check, clampTimerDelay(timeout))
+  }
+}
+
+// The constants live on the prototype too (rule 5), read-only and enumerable like WebIDL constants.
+for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]] as const) {
+  Object.defineProperty(FetchEventSource.prototype, name, { value, enumerable: true, writable: false, configurable: false })
+}
+
+export interface FetchEventSource {
+  addEventListener<K extends keyof FetchEventSourceEventMap>(
+    type: K,
+    listener: (this: FetchEventSource, event: FetchEventSourceEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  addEventListener(
+    type: string,
+    listener: (this: FetchEventSource, event: MessageEvent<string>) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void
+  removeEventListener<K extends keyof FetchEventSourceEventMap>(
+    type: K,
+    listener: (this: FetchEventSource, event: FetchEventSourceEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void
+  removeEventListener(
+    type: string,
+    listener: (this: FetchEventSource, event: MessageEvent<string>) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
+}
+
+/** The document's base URL in a page, the worker's location in a worker; none in Node. */
+function baseURL(): string | undefined {
+  const scope = globalThis as { document?: { baseURI?: string }; location?: { href?: string } }
+  try {
+    return scope.document?.baseURI ?? scope.location?.href
+  } catch {
+    // Deno throws on `location` when started without --location.
+    return undefined
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'null'
+  }
+}
+
+function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError'
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
+    return `${error.message}${cause}`
+  }
+  return String(error)
+}
+
+/** Releases a response we will not read, so its connection does not linger. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(ignore)
+}
+
+function ignore(): void {}

@@ -1,0 +1,9 @@
+export { FetchEventSource, FetchEventSource as EventSource, type FetchEventSourceEventMap } from './fetch-event-source.js'
+export { assertEventStream } from './assert-event-stream.js'
+export {
+  FetchEventSourceError,
+  FetchEventSourceErrorEvent,
+  type FetchEventSourceErrorCode,
+  type FetchEventSourceErrorDetails,
+} from './errors.js'
+export type { BodySource, FetchEventSourceInit, HeadersSource, RetryErrorInfo, RetryPolicy } from './options.js'

@@ -1,0 +1,185 @@
+import type { FetchEventSourceErrorCode } from './errors.js'
+
+/** Headers for every attempt; a function is called before each (re)connection, e.g. for a fresh auth token. */
+export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>)
+
+/** A request body; a function is called per attempt, for one-shot bodies such as streams. */
+export type BodySource = BodyInit | null | (() => BodyInit | null | Promise<BodyInit | null>)
+
+/** What `shouldRetry` is told about a failed attempt. */
+export interface RetryErrorInfo {
+  code: FetchEventSourceErrorCode | number
+  response?: Response
+  cause?: unknown
+}
+
+export interface RetryPolicy {
+  /** Milliseconds before the first reconnect; the server's `retry:` field replaces it. Default 3000. */
+  initialDelay?: number
+  /** Cap on the grown delay, in milliseconds. Default 30000. */
+  maxDelay?: number
+  /** Growth of the delay over consecutive failed attempts; an accepted response resets it. Default 2. */
+  factor?: number
+  /** Random share (0–1) taken off grown delays only, so the first reconnect keeps the spec's timing. Default 0.2. */
+  jitter?: number
+  /** Failed attempts in a row, the first request included, before the source closes. Default Infinity. */
+  maxAttempts?: number
+  /**
+   * Called for every failed attempt (network error, bad status, wrong content type, refused response). `true`
+   * retries, `false` ends the source, a number retries after that many milliseconds (e.g. from `Retry-After`).
+   */
+  shouldRetry?: (error: RetryErrorInfo, attempt: number) => boolean | number
+}
+
+export interface FetchEventSourceInit {
+  /** Send cookies and HTTP auth cross-origin (fetch `credentials: 'include'`, otherwise `'same-origin'`). */
+  withCredentials?: boolean
+  /** HTTP method. Default `'GET'`. */
+  method?: string
+  /** Sent with every attempt. `Accept: text/event-stream` is added unless you set `Accept`. */
+  headers?: HeadersSource
+  /** Sent with every attempt. */
+  body?: BodySource
+  /** `Last-Event-ID` for the first request; the ids the stream sends replace it. */
+  lastEventId?: string
+  /**
+   * Called with every response before its body is read. Replaces the default check (status 200 and
+   * `text/event-stream`, exported as `assertEventStream`); throw or reject to refuse the response.
+   */
+  onResponse?: (response: Response) => void | Promise<void>
+  /** The most characters one pending line or event's data may buffer. Default 16 Mi; `Infinity` turns it off. */
+  maxBufferSize?: number
+  /** Base64-decode each event's data to UTF-8 text. */
+  decodeBase64?: boolean
+  /** The fetch to use. Default: `globalThis.fetch`, looked up at every attempt. */
+  fetch?: typeof fetch
+  /** Aborting it closes the source, like `close()`. */
+  signal?: AbortSignal
+  retry?: RetryPolicy
+  /** Milliseconds without a byte, while OPEN, after which the connection is dropped and re-established. */
+  heartbeatTimeout?: number
+}
+
+export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
+
+/** Everything a connection attempt reads, validated once at construction. */
+export interface Settings {
+  withCredentials: boolean
+  method: string
+  headers: HeadersSource | undefined
+  body: BodySource | undefined
+  lastEventId: string
+  onResponse: ((response: Response) => void | Promise<void>) | undefined
+  maxBufferSize: number
+  decodeBase64: boolean
+  fetch: typeof fetch | undefined
+  signal: AbortSignal | undefined
+  retry: Required<Omit<RetryPolicy, 'shouldRetry'>> & Pick<RetryPolicy, 'shouldRetry'>
+  /** 0 when off. */
+  heartbeatTimeout: number
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Validates `init` the way a WebIDL dictionary would: a clear `TypeError` now rather than a failure later. */
+export function readSettings(init: FetchEventSourceInit | undefined): Settings {
+  const options: FetchEventSourceInit = init ?? {}
+  if (typeof options !== 'object') throw new TypeError('FetchEventSource: init must be an object')
+
+  const method = options.method === undefined ? 'GET' : options.method
+  if (typeof method !== 'string' || !TOKEN.test(method)) {
+    throw new TypeError(`FetchEventSource: method must be an HTTP token, got ${describe(method)}`)
+  }
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    throw new TypeError(`FetchEventSource: method ${method} is forbidden by fetch`)
+  }
+
+  const { headers, body } = options
+  // Static headers are checked now, so a CR/LF or an invalid name is refused before any request is made.
+  if (headers !== undefined && typeof headers !== 'function') new Headers(headers)
+  const upper = method.toUpperCase()
+  if ((upper === 'GET' || upper === 'HEAD') && body != null && typeof body !== 'function') {
+    throw new TypeError(`FetchEventSource: a ${upper} request cannot have a body`)
+  }
+
+  const lastEventId = options.lastEventId === undefined ? '' : options.lastEventId
+  if (typeof lastEventId !== 'string') {
+    throw new TypeError(`FetchEventSource: lastEventId must be a string, got ${describe(lastEventId)}`)
+  }
+  if (/[\r\n\0]/.test(lastEventId)) {
+    throw new TypeError('FetchEventSource: lastEventId must not contain CR, LF or NUL')
+  }
+
+  const maxBufferSize = options.maxBufferSize === undefined ? DEFAULT_MAX_BUFFER_SIZE : options.maxBufferSize
+  if (typeof maxBufferSize !== 'number' || !(maxBufferSize >= 1) || (maxBufferSize !== Infinity && !Number.isInteger(maxBufferSize))) {
+    throw new TypeError(`FetchEventSource: maxBufferSize must be a positive integer or Infinity, got ${describe(maxBufferSize)}`)
+  }
+
+  const heartbeatTimeout = options.heartbeatTimeout === undefined ? 0 : options.heartbeatTimeout
+  if (typeof heartbeatTimeout !== 'number' || !(heartbeatTimeout >= 0)) {
+    throw new TypeError(`FetchEventSource: heartbeatTimeout must be a non-negative number of milliseconds, got ${describe(heartbeatTimeout)}`)
+  }
+
+  const customFetch = options.fetch
+  if (customFetch !== undefined && typeof customFetch !== 'function') {
+    throw new TypeError(`FetchEventSource: fetch must be a function, got ${describe(customFetch)}`)
+  }
+  const onResponse = options.onResponse
+  if (onResponse !== undefined && typeof onResponse !== 'function') {
+    throw new TypeError(`FetchEventSource: onResponse must be a function, got ${describe(onResponse)}`)
+  }
+  const signal = options.signal
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw new TypeError(`FetchEventSource: signal must be an AbortSignal, got ${describe(signal)}`)
+  }
+
+  return {
+    withCredentials: Boolean(options.withCredentials),
+    method,
+    headers,
+    body,
+    lastEventId,
+    onResponse,
+    maxBufferSize,
+    decodeBase64: Boolean(options.decodeBase64),
+    fetch: customFetch,
+    signal,
+    retry: readRetryPolicy(options.retry),
+    heartbeatTimeout: heartbeatTimeout === Infinity ? 0 : heartbeatTimeout,
+  }
+}
+
+function readRetryPolicy(policy: RetryPolicy | undefined): Settings['retry'] {
+  const given: RetryPolicy = policy ?? {}
+  if (typeof given !== 'object') throw new TypeError('FetchEventSource: retry must be an object')
+  const initialDelay = number(given.initialDelay, 3000, 'retry.initialDelay', 0, false)
+  const maxDelay = number(given.maxDelay, 30000, 'retry.maxDelay', 0, true)
+  const factor = number(given.factor, 2, 'retry.factor', 1, false)
+  const jitter = number(given.jitter, 0.2, 'retry.jitter', 0, false)
+  if (jitter > 1) throw new TypeError(`FetchEventSource: retry.jitter must be between 0 and 1, got ${jitter}`)
+  const maxAttempts = number(given.maxAttempts, Infinity, 'retry.maxAttempts', 1, true)
+  if (maxAttempts !== Infinity && !Number.isInteger(maxAttempts)) {
+    throw new TypeError(`FetchEventSource: retry.maxAttempts must be a whole number or Infinity, got ${maxAttempts}`)
+  }
+  const { shouldRetry } = given
+  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') {
+    throw new TypeError(`FetchEventSource: retry.shouldRetry must be a function, got ${describe(shouldRetry)}`)
+  }
+  return { initialDelay, maxDelay, factor, jitter, maxAttempts, shouldRetry }
+}
+
+function number(value: unknown, fallback: number, name: string, min: number, infinite: boolean): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!infinite && value === Infinity)) {
+    throw new TypeError(`FetchEventSource: ${name} must be a number ≥ ${min}${infinite ? ' or Infinity' : ''}, got ${describe(value)}`)
+  }
+  return value
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return 'a function'
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object' : String(value)
+}
