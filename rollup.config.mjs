@@ -10,10 +10,13 @@ import { dts } from 'rollup-plugin-dts'
 
 const input = 'src/index.ts'
 const compile = () => typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist', rootDir: 'src' })
-const minify = () =>
+// `module` lets terser treat top-level names as private; the IIFE's top-level `var fetchEventSource` is its whole
+// point, so that output is minified as a script.
+const minify = (module) =>
   terser({
     ecma: 2022,
-    module: true,
+    module,
+    toplevel: module,
     compress: { passes: 2 },
     // Keep class names: `FetchEventSource.name` and stack traces stay readable.
     keep_classnames: true,
@@ -27,8 +30,8 @@ export default [
     output: [
       { file: 'dist/index.js', format: 'es', sourcemap: true },
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
-      { file: 'dist/fetch-eventsource.browser.js', format: 'es', sourcemap: true, plugins: [minify()] },
-      { file: 'dist/fetch-eventsource.iife.js', format: 'iife', name: 'fetchEventSource', sourcemap: true, plugins: [minify()] },
+      { file: 'dist/fetch-eventsource.browser.js', format: 'es', sourcemap: true, plugins: [minify(true)] },
+      { file: 'dist/fetch-eventsource.iife.js', format: 'iife', name: 'fetchEventSource', sourcemap: true, plugins: [minify(false)] },
     ],
   },
   {

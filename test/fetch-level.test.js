@@ -1,0 +1,283 @@
+// Fetch-level behaviour with msw intercepting globalThis.fetch: statuses, content types, request headers and
+// bodies, refusals, and the retry policy's verdicts. The library looks fetch up at every attempt, so msw's patch
+// applies without passing a custom fetch.
+import { after, afterEach, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
+import { FetchEventSource, assertEventStream, FetchEventSourceError } from '../dist/index.js'
+
+const URL_ = 'http://api.test/stream'
+const server = setupServer()
+before(() => server.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => server.resetHandlers())
+after(() => server.close())
+
+const sse = (text, init = {}) =>
+  new HttpResponse(text, { status: 200, ...init, headers: { 'content-type': 'text/event-stream', ...init.headers } })
+
+/** Records open/error/message events until `done(trace)` is true; bounded by a timeout. */
+function trace(source, done, timeout = 3000) {
+  const records = []
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      source.close()
+      reject(new Error(`timed out; got ${JSON.stringify(records)}`))
+    }, timeout)
+    const push = (record) => {
+      records.push(record)
+      if (done(records)) {
+        clearTimeout(timer)
+        source.close()
+        resolve(records)
+      }
+    }
+    source.addEventListener('open', () => push({ type: 'open', readyState: source.readyState }))
+    source.addEventListener('message', (e) => push({ type: 'message', data: e.data, lastEventId: e.lastEventId }))
+    source.addEventListener('error', (e) => push({ type: 'error', readyState: source.readyState, code: e.code }))
+  })
+}
+
+const lastIs = (type, readyState) => (records) => records.at(-1).type === type && records.at(-1).readyState === readyState
+
+for (const status of [201, 204, 205, 299, 301.5, 400, 404, 500, 503].filter(Number.isInteger)) {
+  test(`status ${status} fails the connection: CLOSED, one error with code ${status}, no retry`, async () => {
+    let requests = 0
+    server.use(http.get(URL_, () => (requests++, new HttpResponse(status === 204 || status === 205 ? null : 'data: x\n\n', { status, headers: { 'content-type': 'text/event-stream' } }))))
+    const source = new FetchEventSource(URL_)
+    const records = await trace(source, lastIs('error', 2))
+    assert.deepEqual(records, [{ type: 'error', readyState: 2, code: status }])
+    assert.equal(requests, 1)
+  })
+}
+
+for (const [contentType, ok] of [
+  ['text/event-stream', true],
+  ['text/event-stream;', true],
+  ['TEXT/Event-Stream; charset=iso-8859-1', true],
+  [' text/event-stream ;foo=bar', true],
+  ['text/plain', false],
+  ['text/event-streams', false],
+  ['text/html; text/event-stream', false],
+]) {
+  test(`content type ${JSON.stringify(contentType)} is ${ok ? 'accepted' : 'refused'}`, async () => {
+    server.use(http.get(URL_, () => new HttpResponse('data: \u00e9\n\n', { headers: { 'content-type': contentType } })))
+    const source = new FetchEventSource(URL_)
+    const records = await trace(source, (r) => r.some((x) => x.type === 'error'))
+    if (ok) {
+      // UTF-8 whatever the charset parameter says (rule 21).
+      assert.deepEqual(records, [
+        { type: 'open', readyState: 1 },
+        { type: 'message', data: '\u00e9', lastEventId: '' },
+        { type: 'error', readyState: 0, code: 'network' },
+      ])
+    } else {
+      assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'invalid-content-type' }])
+    }
+  })
+}
+
+test('a missing content type is refused', async () => {
+  server.use(http.get(URL_, () => new HttpResponse(new Blob(['data: x\n\n']), { headers: {} })))
+  const records = await trace(new FetchEventSource(URL_), lastIs('error', 2))
+  assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'invalid-content-type' }])
+})
+
+test('POST with a JSON body and static headers; Accept added; no Cache-Control', async () => {
+  let seen
+  server.use(
+    http.post(URL_, async ({ request }) => {
+      seen = { method: request.method, headers: Object.fromEntries(request.headers), body: await request.text() }
+      return sse('data: ok\n\n')
+    }),
+  )
+  const source = new FetchEventSource(URL_, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+    body: JSON.stringify({ prompt: 'hi' }),
+  })
+  await trace(source, (r) => r.some((x) => x.type === 'message'))
+  assert.equal(seen.method, 'POST')
+  assert.equal(seen.body, '{"prompt":"hi"}')
+  assert.equal(seen.headers.accept, 'text/event-stream')
+  assert.equal(seen.headers.authorization, 'Bearer t')
+  assert.equal(seen.headers['content-type'], 'application/json')
+  assert.equal(seen.headers['cache-control'], undefined)
+  assert.equal(seen.headers['last-event-id'], undefined)
+})
+
+test("the caller's Accept is kept", async () => {
+  let accept
+  server.use(http.get(URL_, ({ request }) => ((accept = request.headers.get('accept')), sse('data: x\n\n'))))
+  await trace(new FetchEventSource(URL_, { headers: { Accept: 'application/json, text/event-stream' } }), (r) => r.length === 2)
+  assert.equal(accept, 'application/json, text/event-stream')
+})
+
+test('headers and body functions are called before every attempt; lastEventId option then stream ids', async () => {
+  const seen = []
+  server.use(
+    http.post(URL_, async ({ request }) => {
+      seen.push({ auth: request.headers.get('authorization'), id: request.headers.get('last-event-id'), body: await request.text() })
+      return sse(seen.length === 1 ? 'retry: 1\nid: s1\ndata: a\n\n' : 'data: b\n\n')
+    }),
+  )
+  let tokens = 0
+  let bodies = 0
+  const source = new FetchEventSource(URL_, {
+    method: 'POST',
+    lastEventId: 'start-7',
+    headers: async () => ({ authorization: `Bearer ${++tokens}` }),
+    body: () => new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(`body ${++bodies}`)), c.close()) }),
+  })
+  assert.equal(source.lastEventId, 'start-7')
+  await trace(source, (r) => r.filter((x) => x.type === 'message').length === 2)
+  assert.deepEqual(seen, [
+    { auth: 'Bearer 1', id: 'start-7', body: 'body 1' },
+    { auth: 'Bearer 2', id: 's1', body: 'body 2' },
+  ])
+})
+
+test('onResponse replaces the default check: a text/plain 500 can be accepted', async () => {
+  server.use(http.get(URL_, () => new HttpResponse('data: tolerated\n\n', { status: 500, headers: { 'content-type': 'text/plain' } })))
+  const statuses = []
+  const source = new FetchEventSource(URL_, { onResponse: (response) => void statuses.push(response.status) })
+  const records = await trace(source, (r) => r.some((x) => x.type === 'message'))
+  assert.deepEqual(records, [{ type: 'open', readyState: 1 }, { type: 'message', data: 'tolerated', lastEventId: '' }])
+  assert.deepEqual(statuses, [500])
+})
+
+test('onResponse throwing refuses the response: response-rejected, CLOSED, with cause and response', async () => {
+  server.use(http.get(URL_, () => sse('data: x\n\n', { headers: { 'x-version': '1' } })))
+  const refusal = new Error('wrong version')
+  const source = new FetchEventSource(URL_, {
+    onResponse: async (response) => {
+      if (response.headers.get('x-version') !== '2') throw refusal
+    },
+  })
+  const event = await new Promise((resolve) => source.addEventListener('error', resolve))
+  assert.equal(event.code, 'response-rejected')
+  assert.equal(event.cause, refusal)
+  assert.equal(event.response.status, 200)
+  assert.match(event.message, /wrong version/)
+  assert.equal(source.readyState, FetchEventSource.CLOSED)
+})
+
+test('onResponse calling assertEventStream keeps its specific code', async () => {
+  server.use(http.get(URL_, () => new HttpResponse('nope', { status: 404 })))
+  const source = new FetchEventSource(URL_, { onResponse: (response) => assertEventStream(response) })
+  const event = await new Promise((resolve) => source.addEventListener('error', resolve))
+  assert.equal(event.code, 404)
+  assert.equal(source.readyState, FetchEventSource.CLOSED)
+})
+
+test('assertEventStream throws FetchEventSourceError with code and response', () => {
+  const response = new Response('', { status: 200, headers: { 'content-type': 'application/json' } })
+  assert.throws(() => assertEventStream(response), (error) => error instanceof FetchEventSourceError && error.code === 'invalid-content-type' && error.response === response)
+  assert.doesNotThrow(() => assertEventStream(new Response('', { headers: { 'content-type': 'text/event-stream; charset=utf-8' } })))
+})
+
+test('shouldRetry: a number retries a 503 after that delay, honouring Retry-After; true/false override defaults', async () => {
+  let requests = 0
+  server.use(
+    http.get(URL_, () =>
+      ++requests < 3 ? new HttpResponse(null, { status: 503, headers: { 'retry-after': '0' } }) : sse('data: finally\n\n'),
+    ),
+  )
+  const calls = []
+  const source = new FetchEventSource(URL_, {
+    retry: {
+      shouldRetry: (error, attempt) => {
+        calls.push([error.code, attempt, error.response?.status])
+        return error.code === 503 ? Number(error.response.headers.get('retry-after')) * 1000 + 5 : false
+      },
+    },
+  })
+  const records = await trace(source, (r) => r.some((x) => x.type === 'message'))
+  assert.deepEqual(records, [
+    { type: 'error', readyState: 0, code: 503 },
+    { type: 'error', readyState: 0, code: 503 },
+    { type: 'open', readyState: 1 },
+    { type: 'message', data: 'finally', lastEventId: '' },
+  ])
+  assert.deepEqual(calls, [[503, 1, 503], [503, 2, 503]])
+})
+
+test('shouldRetry false ends a network error that would have been retried', async () => {
+  server.use(http.get(URL_, () => HttpResponse.error()))
+  const source = new FetchEventSource(URL_, { retry: { shouldRetry: () => false } })
+  const records = await trace(source, lastIs('error', 2))
+  assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'network' }])
+})
+
+test('maxAttempts counts the first request and ends with CLOSED', async () => {
+  let requests = 0
+  server.use(http.get(URL_, () => (requests++, HttpResponse.error())))
+  const source = new FetchEventSource(URL_, { retry: { initialDelay: 1, maxAttempts: 3, jitter: 0, factor: 1 } })
+  const records = await trace(source, lastIs('error', 2))
+  assert.deepEqual(records, [
+    { type: 'error', readyState: 0, code: 'network' },
+    { type: 'error', readyState: 0, code: 'network' },
+    { type: 'error', readyState: 2, code: 'network' },
+  ])
+  assert.equal(requests, 3)
+})
+
+test('an accepted response resets the failure count', async () => {
+  let requests = 0
+  // fail, fail, accept and end, fail, fail, fail → with maxAttempts 3 it survives the first two failures.
+  const plan = ['fail', 'fail', 'ok', 'fail', 'fail', 'fail']
+  server.use(http.get(URL_, () => (plan[requests++] === 'ok' ? sse('retry: 1\ndata: x\n\n') : HttpResponse.error())))
+  const source = new FetchEventSource(URL_, { retry: { initialDelay: 1, maxAttempts: 3, jitter: 0, factor: 1 } })
+  const records = await trace(source, lastIs('error', 2))
+  assert.deepEqual(
+    records.map((r) => r.type + r.readyState),
+    ['error0', 'error0', 'open1', 'message' + undefined, 'error0', 'error0', 'error0', 'error2'],
+  )
+  assert.equal(requests, 6)
+})
+
+test('decodeBase64: data decoded as UTF-8; undecodable events reported and skipped while OPEN', async () => {
+  const b64 = (s) => Buffer.from(s, 'utf8').toString('base64')
+  const payload = `data: ${b64('h\u00e9llo \u4e16\u754c')}\n\ndata: %%%not base64\n\nevent: x\ndata: ${b64('line1\nline2').slice(0, 8)}\ndata: ${b64('line1\nline2').slice(8)}\n\n`
+  server.use(http.get(URL_, () => sse(payload)))
+  const source = new FetchEventSource(URL_, { decodeBase64: true })
+  const got = []
+  source.addEventListener('x', (e) => got.push(['x', e.data, source.readyState]))
+  const records = await trace(source, (r) => r.filter((x) => x.type === 'error').length === 2)
+  assert.deepEqual(records, [
+    { type: 'open', readyState: 1 },
+    { type: 'message', data: 'h\u00e9llo \u4e16\u754c', lastEventId: '' },
+    { type: 'error', readyState: 1, code: 'invalid-base64' },
+    { type: 'error', readyState: 0, code: 'network' },
+  ])
+  // Several data lines are joined with LF before decoding; the forgiving base64 decoder skips that whitespace.
+  assert.deepEqual(got, [['x', 'line1\nline2', 1]])
+})
+
+test('the request signal is aborted by close(), and fetch is not called again', async () => {
+  let signal
+  let calls = 0
+  const source = new FetchEventSource(URL_, {
+    fetch: (input, init) => {
+      calls++
+      signal = init.signal
+      return new Promise(() => {})
+    },
+  })
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  assert.equal(calls, 1)
+  assert.equal(signal.aborted, false)
+  source.close()
+  assert.equal(signal.aborted, true)
+  assert.equal(source.readyState, 2)
+})
+
+test('an abort the source did not cause fails the connection (rule 12)', async () => {
+  const source = new FetchEventSource(URL_, {
+    fetch: async () => {
+      throw new DOMException('The operation was aborted.', 'AbortError')
+    },
+  })
+  const records = await trace(source, lastIs('error', 2))
+  assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'network' }])
+})

@@ -1,0 +1,170 @@
+// The event stream parser through the public API, in memory: every chunk boundary, every line ending, and a
+// seeded property test against a literal transcription of the spec (support/reference-parser.js).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { FetchEventSource } from '../dist/index.js'
+import { bytes, dispatched, memoryFetch } from './support/memory-fetch.js'
+import { referenceParse } from './support/reference-parser.js'
+
+const SAMPLE =
+  '\uFEFFretry: 10\r\n: comment\nid: 1\ndata: h\u00e9llo\r\ndata:  two spaces\r\revent: t\u00fcpe\ndata\n\n' +
+  'id\ndata: \u{1F600} astral\n\nid: 3\r\n\r\nid: a\0b\ndata: x\n\n'
+
+test('the sample stream matches the reference parser', async () => {
+  const body = bytes(SAMPLE)
+  const expected = referenceParse(body)
+  assert.deepEqual(expected.events, [
+    { type: 'message', data: 'h\u00e9llo\n two spaces', lastEventId: '1' },
+    { type: 't\u00fcpe', data: '', lastEventId: '1' },
+    { type: 'message', data: '\u{1F600} astral', lastEventId: '' },
+    { type: 'message', data: 'x', lastEventId: '3' },
+  ])
+  const got = await dispatched(FetchEventSource, [body])
+  assert.deepEqual(got.events, expected.events)
+  assert.equal(got.lastEventId, '3')
+})
+
+test('a split at every byte offset dispatches exactly the same events', async () => {
+  const body = bytes(SAMPLE)
+  const expected = referenceParse(body)
+  for (let i = 0; i <= body.length; i++) {
+    const got = await dispatched(FetchEventSource, [body.subarray(0, i), body.subarray(i)])
+    assert.deepEqual(got.events, expected.events, `split at byte ${i}`)
+    assert.equal(got.lastEventId, expected.lastEventId, `split at byte ${i}`)
+  }
+})
+
+test('one byte per chunk dispatches exactly the same events', async () => {
+  const body = bytes(SAMPLE)
+  const chunks = Array.from(body, (b) => Uint8Array.of(b))
+  const got = await dispatched(FetchEventSource, chunks)
+  assert.deepEqual(got.events, referenceParse(body).events)
+})
+
+test('CR ending a chunk and LF opening the next are one line ending', async () => {
+  const got = await dispatched(FetchEventSource, ['data: a\r', '\ndata: b\r', '\n\r', '\n'])
+  assert.deepEqual(got.events, [{ type: 'message', data: 'a\nb', lastEventId: '' }])
+})
+
+test('an event ended by CR at the end of a chunk is dispatched without waiting for the next chunk', async () => {
+  let pulls = 0
+  const encoder = new TextEncoder()
+  const source = new FetchEventSource('http://stream.test/', {
+    fetch: async () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            // The second pull never resolves: the event must already be out by then.
+            if (pulls++ === 0) controller.enqueue(encoder.encode('data: now\r\r'))
+            else return new Promise(() => {})
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      ),
+  })
+  const event = await new Promise((resolve) => source.addEventListener('message', resolve))
+  assert.equal(event.data, 'now')
+  source.close()
+})
+
+test('a body ending in a lone CR still completes its last line', async () => {
+  const got = await dispatched(FetchEventSource, ['data: test\r\ndata\ndata: test\r\n\r'])
+  assert.deepEqual(got.events, [{ type: 'message', data: 'test\n\ntest', lastEventId: '' }])
+})
+
+test('a BOM is removed once, at the very start only', async () => {
+  const got = await dispatched(FetchEventSource, [Uint8Array.of(0xef, 0xbb), Uint8Array.of(0xbf), '\uFEFFdata: 1\n\ndata: 2\n\n'])
+  // The second BOM makes the first line's field name "\uFEFFdata": an unknown field, ignored.
+  assert.deepEqual(got.events, [{ type: 'message', data: '2', lastEventId: '' }])
+})
+
+test('invalid UTF-8 becomes U+FFFD, also when a sequence is cut by a chunk boundary', async () => {
+  const got = await dispatched(FetchEventSource, [Uint8Array.of(0x64, 0x61, 0x74, 0x61, 0x3a, 0xff, 0xe2, 0x82), Uint8Array.of(0xac, 0x0a, 0x0a)])
+  assert.deepEqual(got.events, [{ type: 'message', data: '\uFFFD\u20AC', lastEventId: '' }])
+})
+
+test('an id-only block updates lastEventId though nothing is dispatched', async () => {
+  const got = await dispatched(FetchEventSource, ['data: a\n\nid: 7\n\n'])
+  assert.deepEqual(got.events, [{ type: 'message', data: 'a', lastEventId: '' }])
+  assert.equal(got.lastEventId, '7')
+})
+
+test('an incomplete final event is discarded with its id', async () => {
+  const got = await dispatched(FetchEventSource, ['id: 1\ndata: a\n\nid: 2\ndata: b\n'])
+  assert.deepEqual(got.events, [{ type: 'message', data: 'a', lastEventId: '1' }])
+  assert.equal(got.lastEventId, '1')
+})
+
+test('the last event ID persists across a reconnect and is sent as Last-Event-ID', async () => {
+  const fetch = memoryFetch([{ chunks: ['retry: 1\nid: \u00e9t\u00e9\ndata: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+  const source = new FetchEventSource('http://stream.test/', { fetch })
+  const seen = []
+  for await (const event of source) {
+    seen.push([event.data, event.lastEventId])
+    if (seen.length === 2) break
+  }
+  assert.deepEqual(seen, [['a', '\u00e9t\u00e9'], ['b', '\u00e9t\u00e9']])
+  assert.equal(fetch.requests[0].headers.get('last-event-id'), null)
+  // UTF-8 bytes, one char per byte: what a browser puts on the wire.
+  assert.equal(fetch.requests[1].headers.get('last-event-id'), '\u00c3\u00a9t\u00c3\u00a9')
+  assert.equal(source.readyState, FetchEventSource.CLOSED)
+})
+
+// ---- property test ----------------------------------------------------------------------------------------------
+
+function mulberry32(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const VALUES = ['', ' ', 'x', ' lead', '  two', '\ttab', 'a:b', '\u00e9', '\u4e2d\u6587', '\u{1F600}', '\0nul', 'data', '123']
+const FIELDS = ['data', 'data', 'data', 'event', 'id', 'retry', 'Data', ' data', 'foo', '']
+const ENDINGS = ['\n', '\r', '\r\n']
+
+function randomStream(random) {
+  const pick = (list) => list[Math.floor(random() * list.length)]
+  let text = random() < 0.2 ? '\uFEFF' : ''
+  const lines = 1 + Math.floor(random() * 30)
+  for (let i = 0; i < lines; i++) {
+    const r = random()
+    if (r < 0.2) text += ''
+    else if (r < 0.27) text += ':' + pick(VALUES)
+    else if (r < 0.35) text += pick(FIELDS)
+    else text += pick(FIELDS) + ':' + pick(VALUES) + (random() < 0.2 ? pick(VALUES) : '')
+    text += pick(ENDINGS)
+  }
+  if (random() < 0.3) text += 'data: tail' // an incomplete last line
+  return bytes(text)
+}
+
+function randomSplits(random, body) {
+  const chunks = []
+  let at = 0
+  while (at < body.length) {
+    const size = 1 + Math.floor(random() * 8)
+    chunks.push(body.subarray(at, at + size))
+    at += size
+  }
+  return chunks
+}
+
+test('property: random streams, whole and split at random boundaries, match the reference parser', async () => {
+  const seed = Number(process.env.SSE_PROPERTY_SEED ?? 20261122)
+  const cases = Number(process.env.SSE_PROPERTY_CASES ?? 1500)
+  const random = mulberry32(seed)
+  for (let n = 0; n < cases; n++) {
+    const body = randomStream(random)
+    const expected = referenceParse(body)
+    const whole = await dispatched(FetchEventSource, [body])
+    const split = await dispatched(FetchEventSource, randomSplits(random, body))
+    const context = `seed ${seed}, case ${n}: ${JSON.stringify(new TextDecoder().decode(body))}`
+    assert.deepEqual(whole.events, expected.events, context)
+    assert.deepEqual(split.events, expected.events, context)
+    assert.equal(whole.lastEventId, expected.lastEventId, context)
+    assert.equal(split.lastEventId, expected.lastEventId, context)
+  }
+})
