@@ -102,7 +102,23 @@ export class EventStreamParser {
     }
 
     while (end !== -1) {
-      this.line(chunk, start, end)
+      if (start === end) this.dispatch()
+      else if (
+        // The shape of most events: one `data:` line with its blank line right behind. Dispatch it straight from
+        // the chunk, skipping the data buffer and a pass of the loop for the blank line.
+        !this.hasData &&
+        end !== cr &&
+        chunk.charCodeAt(end + 1) === LF &&
+        chunk.charCodeAt(start) === 100 /* d */ &&
+        isData(chunk, start) &&
+        end - start <= this.maxBufferSize
+      ) {
+        this.lastEventId = this.idBuffer
+        const type = this.type === '' ? 'message' : this.type
+        this.type = ''
+        this.sink.onEvent(type, chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end), this.idBuffer)
+        end++
+      } else this.line(chunk, start, end)
       if (this.stopped) return
       if (end === cr) {
         start = this.afterCR(chunk, end)
@@ -163,6 +179,10 @@ export class EventStreamParser {
       this.type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
       return
     }
+    if (first === 105 /* i */ && text.charCodeAt(start + 1) === 100 /* d */ && text.charCodeAt(start + 2) === COLON) {
+      this.setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end))
+      return
+    }
 
     // The general case. Slicing the line first bounds the colon search by the line, not the whole chunk.
     const line = text.slice(start, end)
@@ -184,14 +204,18 @@ export class EventStreamParser {
         this.type = value
         break
       case 'id':
-        // An ID with NUL is ignored whole (rule 31): it could never be sent back as a header.
-        if (value.indexOf('\0') === -1) this.idBuffer = value
+        this.setId(value)
         break
       case 'retry':
         if (isDigits(value)) this.sink.onRetry(parseInt(value, 10))
         break
       // Anything else, including `Data` or ` data`, is ignored (rule 28).
     }
+  }
+
+  private setId(value: string): void {
+    // An ID with NUL is ignored whole (rule 31): it could never be sent back as a header.
+    if (value.indexOf('\0') === -1) this.idBuffer = value
   }
 
   private appendData(value: string): void {
