@@ -99,7 +99,7 @@ export class FetchEventSource extends EventTarget {
     queueMicrotask(() => {
       if (this.#readyState !== CONNECTING) return
       const scheme = parsed.protocol
-      if (scheme !== 'http:' && scheme !== 'https:' && settings.fetch === undefined) {
+      if (scheme !== 'http:' && scheme !== 'https:') {
         // Futile to retry (rule 13): fail at once, without throwing from the constructor.
         this.#fail({ code: 'network', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
         return
@@ -164,14 +164,8 @@ export class FetchEventSource extends EventTarget {
     const value = typeof handler === 'function' ? handler : null
     const previous = this.#handlers[type]
     this.#handlers[type] = value
-    if (previous === null && value !== null) this.addEventListener(type, this.#invokers[type])
-    else if (previous !== null && value === null) this.removeEventListener(type, this.#invokers[type])
-  }
-
-  readonly #invokers: Record<HandlerType, (event: Event) => void> = {
-    open: (event) => this.#handlers.open?.call(this, event),
-    message: (event) => this.#handlers.message?.call(this, event),
-    error: (event) => this.#handlers.error?.call(this, event),
+    if (previous === null && value !== null) this.addEventListener(type, INVOKERS[type])
+    else if (previous !== null && value === null) this.removeEventListener(type, INVOKERS[type])
   }
 
   // ---- the parser's sink --------------------------------------------------------------------------------------
@@ -295,7 +289,8 @@ export class FetchEventSource extends EventTarget {
         }
       } catch (error) {
         if (controller !== this.#controller) return
-        this.#reestablish({ code: 'network', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
+        if (isAbortError(error)) this.#fail({ code: 'network', message: 'The response was aborted', cause: error })
+        else this.#reestablish({ code: 'network', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
         return
       } finally {
         if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
@@ -422,6 +417,22 @@ export class FetchEventSource extends EventTarget {
     }
     this.#heartbeatTimer = setTimeout(check, clampTimerDelay(timeout))
   }
+}
+
+/**
+ * The listeners behind the handler attributes, shared by every instance: EventTarget calls a function listener
+ * with `this` set to the target, so no source needs closures of its own.
+ */
+const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void> = {
+  open(event) {
+    this.onopen?.call(this, event)
+  },
+  message(event) {
+    this.onmessage?.call(this, event)
+  },
+  error(event) {
+    this.onerror?.call(this, event)
+  },
 }
 
 // The constants live on the prototype too (rule 5), read-only and enumerable like WebIDL constants.
