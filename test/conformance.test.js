@@ -1,0 +1,78 @@
+// Runs the shared conformance registry (test/cases/) in Node against the built library (dist/index.js)
+// and the scripted test server. One node:test test per case: `node --test test/conformance.test.js`.
+// CONFORMANCE_LIB=path/to/build.js runs the same cases against another build (e.g. dist/index.cjs).
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { pathToFileURL } from 'node:url'
+import { startTestServer } from '../e2e/server/test-server.js'
+import { cases } from './cases/index.js'
+import { createHarness } from './cases/harness.js'
+
+const lib = process.env.CONFORMANCE_LIB
+  ? await import(pathToFileURL(path.resolve(process.env.CONFORMANCE_LIB)).href)
+  : await import('../dist/index.js')
+
+/** @type {Awaited<ReturnType<typeof startTestServer>>} */
+let server
+/** @type {ReturnType<typeof createHarness>} */
+let harness
+
+before(async () => {
+  server = await startTestServer({ port: 0, host: '127.0.0.1' })
+  harness = createHarness({ serverUrl: server.url, lib })
+})
+
+after(async () => {
+  await server?.close()
+})
+
+for (const c of cases) {
+  test(`${c.rule} ${c.name}`, { skip: c.node === false ? 'browser-only case' : false }, async () => {
+    const result = await harness.runCase(c)
+    if (!result.ok) {
+      const e = new Error(result.error)
+      e.stack = result.error
+      throw e
+    }
+  })
+}
+
+// API.md §3, Node only (needs a child process, so it lives here rather than in the portable registry):
+// "Reconnect timers never keep a Node process alive after close()".
+test('API:retry reconnect and heartbeat timers never keep a Node process alive after close()', async () => {
+  const { spawn } = await import('node:child_process')
+  const libUrl = pathToFileURL(path.resolve(process.env.CONFORMANCE_LIB || new URL('../dist/index.js', import.meta.url).pathname)).href
+  // A source that fails to connect, waits a minute to retry, and is closed in its error handler; a second one
+  // closed while OPEN with a long heartbeat. The child must exit on its own, long before a minute.
+  const script = `
+    const { FetchEventSource } = await import(${JSON.stringify(libUrl)})
+    const a = new FetchEventSource('http://127.0.0.1:9/x', {
+      fetch: () => Promise.reject(new TypeError('refused')), retry: { initialDelay: 60000 },
+    })
+    // closed while the reconnect timer is pending (closing inside the handler would prevent the timer)
+    a.onerror = () => setTimeout(() => { a.close(); process.stdout.write('a-closed ') }, 20)
+    const b = new FetchEventSource(${JSON.stringify(server.url + '/s/none')}, {
+      heartbeatTimeout: 60000, retry: { initialDelay: 60000 },
+      fetch: async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('data: x\\n\\n')) } }), { headers: { 'content-type': 'text/event-stream' } }),
+    })
+    b.onmessage = () => { b.close(); process.stdout.write('b-closed ') }
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const started = Date.now()
+  const code = await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      resolve('killed: still alive after 5000 ms')
+    }, 5000)
+    child.on('exit', (c) => {
+      clearTimeout(timer)
+      resolve(c)
+    })
+  })
+  if (code !== 0) throw new Error(`child exit: ${code}; output: ${out}`)
+  if (!out.includes('a-closed') || !out.includes('b-closed')) throw new Error(`child output: ${out}`)
+  if (Date.now() - started > 4000) throw new Error(`child took ${Date.now() - started} ms`)
+})
