@@ -74,12 +74,15 @@ function showOnline(users) {
       return li
     }),
   )
-  // Keep the recipient chosen if that user is still here.
+  // Keep the chosen recipient chosen, even while they are offline (e.g. reconnecting after a network blip):
+  // falling back to "Everyone" would silently turn the next private message into a broadcast. The server
+  // keeps direct messages for a recipient who reconnects, and answers 404 for one who is really gone.
   const select = /** @type {HTMLSelectElement} */ ($('to'))
   const chosen = select.value
-  const everyone = new Option('Everyone', '')
-  select.replaceChildren(everyone, ...users.filter((name) => name !== me).map((name) => new Option(name, name)))
-  select.value = users.includes(chosen) ? chosen : ''
+  const options = users.filter((name) => name !== me).map((name) => new Option(name, name))
+  if (chosen && !users.includes(chosen)) options.push(new Option(`${chosen} (offline)`, chosen))
+  select.replaceChildren(new Option('Everyone', ''), ...options)
+  select.value = chosen
 }
 
 /** @param {string} username */
@@ -122,6 +125,7 @@ function leave(byUser = true) {
   source = null
   if (byUser) badge.set('closed', 'you left')
   setJoined(false)
+  $('to').value = ''
   showOnline([])
 }
 
