@@ -6,15 +6,16 @@ export default [
     rule: 'C34',
     name: 'an id-only block updates lastEventId although no event is dispatched',
     async run(t) {
-      const { url } = await t.script([{ body: ['data: a\n\n', { delay: 20 }, 'id: 5\n\n', { delay: 60 }, 'data: b\n\n'], end: 'hang' }])
+      // The id-only block arrives with 'a' and 300 ms before 'b', so lastEventId must read 5 in between.
+      const { url } = await t.script([{ body: ['data: a\n\n', 'id: 5\n\n', { delay: 300 }, 'data: b\n\n'], end: 'hang' }])
       const es = t.open(url)
       const rec = t.recorder(es)
       await rec.wait(2)
-      // poll the property only to observe it between the two events (not to wait for an event)
-      let seen = ''
-      for (let i = 0; i < 40 && rec.records.length < 3; i++) {
-        if (es.lastEventId === '5') seen = '5'
-        await t.sleep(5)
+      // Poll the property: it changes with no event to wait on. Bounded by the 300 ms pause before 'b'.
+      let seen = es.lastEventId
+      for (let i = 0; i < 200 && seen !== '5' && rec.records.length < 3; i++) {
+        await t.sleep(2)
+        seen = es.lastEventId
       }
       await rec.wait(3)
       t.assert.equal(seen, '5', 'lastEventId between the id-only block and the next event')

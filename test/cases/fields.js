@@ -199,7 +199,8 @@ export default [
     rule: 'C33',
     name: 'an incomplete event in a cut connection is discarded too',
     async run(t) {
-      const { url, key } = await t.script([{ body: ['retry: 10\n\nid: 1\ndata: a\n\nid: 2\ndata: b\n'], end: 'destroy' }, { body: ['data: c\n\n'], end: 'hang' }])
+      // The pause keeps the cut apart from the data: Bun's fetch drops bytes that arrive with the connection's end.
+      const { url, key } = await t.script([{ body: ['retry: 10\n\nid: 1\ndata: a\n\nid: 2\ndata: b\n', { delay: 50 }], end: 'destroy' }, { body: ['data: c\n\n'], end: 'hang' }])
       const es = t.open(url)
       const records = await t.collect(es, { until: untilOpens(2) })
       assertTrace(t, records, [OPEN, msg(t, 'a', { id: '1' }), err(0), OPEN])

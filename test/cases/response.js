@@ -75,7 +75,8 @@ export default [
     name: 'a connection cut mid-stream reconnects with Last-Event-ID',
     async run(t) {
       const { url, key } = await t.script([
-        { body: ['retry: 10\n\nid: 1\ndata: a\n\ndata: partial'], end: 'destroy' },
+        // The pause keeps the cut apart from the data: Bun's fetch drops bytes that arrive with the connection's end.
+        { body: ['retry: 10\n\nid: 1\ndata: a\n\ndata: partial', { delay: 50 }], end: 'destroy' },
         { body: ['data: b\n\n'], end: 'hang' },
       ])
       const es = t.open(url)
@@ -146,7 +147,8 @@ export default [
     rule: 'C16',
     name: 'open: readyState OPEN, a plain Event without data, not bubbling, not cancelable',
     async run(t) {
-      const { url } = await t.script([{ body: [], end: 'hang' }])
+      // Firefox resolves fetch() (and its own EventSource opens) only at the first body byte: send a comment.
+      const { url } = await t.script([{ body: [':\n'], end: 'hang' }])
       const es = t.open(url)
       const ev = await t.waitFor(es, 'open')
       t.assert.equal(es.readyState, 1)
@@ -164,7 +166,7 @@ export default [
     rule: 'C16',
     name: 'open is announced once per accepted response, before any message',
     async run(t) {
-      const { url } = await t.script([{ body: ['retry: 10\n\ndata: a\n\n'] }, { body: [], end: 'hang' }])
+      const { url } = await t.script([{ body: ['retry: 10\n\ndata: a\n\n'] }, { body: [':\n'], end: 'hang' }])
       const es = t.open(url)
       const records = await t.collect(es, { until: untilOpens(2) })
       assertTrace(t, records, [OPEN, msg(t, 'a'), err(0), OPEN])

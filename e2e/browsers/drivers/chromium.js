@@ -1,0 +1,67 @@
+// Chromium (Debian package "chromium") driven by playwright-core over CDP, with a fresh temporary profile.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { killByMarker, logRing, requireBinaries, withTimeout } from './common.js'
+
+export const engine = 'chromium'
+export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--headless',
+]
+
+/**
+ * @param {{ timeoutMs?: number }} [opts]
+ * @returns {Promise<import('./index.js').BrowserSession>}
+ */
+export async function launch({ timeoutMs = 30_000 } = {}) {
+  requireBinaries(engine, [[executablePath, 'chromium']])
+  const userDataDir = mkdtempSync(join(tmpdir(), 'fes-chromium-'))
+  const log = logRing()
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let context
+  const cleanup = async () => {
+    if (context) await withTimeout(context.close(), 10_000, 'chromium close').catch((e) => log.push(String(e)))
+    killByMarker(userDataDir) // playwright already killed its process group; this is the safety net
+    rmSync(userDataDir, { recursive: true, force: true })
+  }
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true, // playwright adds --headless too; ARGS keeps it explicit
+      args: ARGS,
+      timeout: timeoutMs,
+      handleSIGINT: true,
+      handleSIGTERM: true,
+    })
+    const page = context.pages()[0] ?? (await context.newPage())
+    page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`))
+    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`))
+    const version = context.browser()?.version() ?? ''
+    return {
+      engine,
+      version,
+      logs: log.lines,
+      async goto(url, { timeoutMs: navMs = timeoutMs } = {}) {
+        await page.goto(url, { waitUntil: 'load', timeout: navMs })
+      },
+      async userAgent() {
+        return page.evaluate(() => navigator.userAgent)
+      },
+      async evaluate(body) {
+        return page.evaluate(`(async () => { ${body} })()`)
+      },
+      close: cleanup,
+    }
+  } catch (e) {
+    await cleanup()
+    throw e
+  }
+}

@@ -1,0 +1,18 @@
+// Conformance cases (test/cases/) that fail in one engine for a reason traced to the engine itself, not to the
+// library or the case. They are reported as "known" and do not fail `npm run test:browsers`; an entry whose case
+// passes again is reported so it can be removed. Keep each reason precise enough to re-check.
+/** @type {Array<{ engine: string, name: string, reason: string }>} */
+export const knownFailures = [
+  ...[
+    'Last-Event-ID is sent as the UTF-8 bytes of the id',
+    'a non-ASCII lastEventId is sent as UTF-8; an empty one sends nothing',
+  ].map((name) => ({
+    engine: 'webkit',
+    name,
+    reason:
+      "WebKitGTK's network layer sends header characters U+0080-U+00FF UTF-8-encoded instead of as one byte each " +
+      '(fetch() with `Last-Event-ID: é` (U+00E9) sends C3 A9; Chromium and Firefox send E9), so the UTF-8 bytes the library ' +
+      'packs into the header arrive encoded twice. No script-side fix: WebKit\'s Headers refuses code points above U+00FF ' +
+      'like the other engines. See e2e/browsers/DIFFERENTIAL.md, "non-ASCII Last-Event-ID sent as UTF-8".',
+  })),
+]
