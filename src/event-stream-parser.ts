@@ -25,24 +25,24 @@ export class EventStreamParser {
   /** The last event ID string: takes the ID buffer's value at every blank line (rule 34). */
   lastEventId = ''
 
-  private readonly sink: EventStreamSink
-  private readonly maxBufferSize: number
+  readonly #sink: EventStreamSink
+  readonly #maxBufferSize: number
   /** The last event ID buffer: set by `id:` fields, committed to `lastEventId` at each blank line. */
-  private idBuffer = ''
-  private type = ''
-  private data = ''
+  #idBuffer = ''
+  #type = ''
+  #data = ''
   /** Whether any `data` field arrived: the spec's "data buffer is not empty" (an empty `data:` still counts). */
-  private hasData = false
+  #hasData = false
   /** Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk. */
-  private pending: string[] = []
-  private pendingLength = 0
+  #pending: string[] = []
+  #pendingLength = 0
   /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
-  private skipLF = false
-  private stopped = false
+  #skipLF = false
+  #stopped = false
 
   constructor(sink: EventStreamSink, maxBufferSize: number) {
-    this.sink = sink
-    this.maxBufferSize = maxBufferSize
+    this.#sink = sink
+    this.#maxBufferSize = maxBufferSize
   }
 
   /**
@@ -51,30 +51,30 @@ export class EventStreamParser {
    */
   reset(lastEventId: string): void {
     this.lastEventId = lastEventId
-    this.idBuffer = lastEventId
-    this.type = ''
-    this.data = ''
-    this.hasData = false
-    this.pending.length = 0
-    this.pendingLength = 0
-    this.skipLF = false
-    this.stopped = false
+    this.#idBuffer = lastEventId
+    this.#type = ''
+    this.#data = ''
+    this.#hasData = false
+    this.#pending.length = 0
+    this.#pendingLength = 0
+    this.#skipLF = false
+    this.#stopped = false
   }
 
   /** Stops dispatching at once, even mid-chunk: `close()` from a handler drops the rest of the chunk (rule 19). */
   stop(): void {
-    this.stopped = true
-    this.pending.length = 0
-    this.pendingLength = 0
-    this.data = ''
+    this.#stopped = true
+    this.#pending.length = 0
+    this.#pendingLength = 0
+    this.#data = ''
   }
 
   feed(chunk: string): void {
     const length = chunk.length
-    if (length === 0 || this.stopped) return
+    if (length === 0 || this.#stopped) return
     let start = 0
-    if (this.skipLF) {
-      this.skipLF = false
+    if (this.#skipLF) {
+      this.#skipLF = false
       if (chunk.charCodeAt(0) === LF) start = 1
     }
 
@@ -84,44 +84,44 @@ export class EventStreamParser {
     let lf = chunk.indexOf('\n', start)
     let end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
 
-    if (this.pendingLength > 0) {
+    if (this.#pendingLength > 0) {
       if (end === -1) {
-        this.hold(chunk, start, length)
+        this.#hold(chunk, start, length)
         return
       }
-      this.pending.push(chunk.slice(start, end))
-      const line = this.pending.join('')
-      this.pending.length = 0
-      this.pendingLength = 0
-      this.line(line, 0, line.length)
-      if (this.stopped) return
-      start = end === cr ? this.afterCR(chunk, end) : end + 1
+      this.#pending.push(chunk.slice(start, end))
+      const line = this.#pending.join('')
+      this.#pending.length = 0
+      this.#pendingLength = 0
+      this.#line(line, 0, line.length)
+      if (this.#stopped) return
+      start = end === cr ? this.#afterCR(chunk, end) : end + 1
       if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start)
       if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
       end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
     }
 
     while (end !== -1) {
-      if (start === end) this.dispatch()
+      if (start === end) this.#dispatch()
       else if (
         // The shape of most events: one `data:` line with its blank line right behind. Dispatch it straight from
         // the chunk, skipping the data buffer and a pass of the loop for the blank line.
-        !this.hasData &&
+        !this.#hasData &&
         end !== cr &&
         chunk.charCodeAt(end + 1) === LF &&
         chunk.charCodeAt(start) === 100 /* d */ &&
         isData(chunk, start) &&
-        end - start <= this.maxBufferSize
+        end - start <= this.#maxBufferSize
       ) {
-        this.lastEventId = this.idBuffer
-        const type = this.type === '' ? 'message' : this.type
-        this.type = ''
-        this.sink.onEvent(type, chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end), this.idBuffer)
+        this.lastEventId = this.#idBuffer
+        const type = this.#type === '' ? 'message' : this.#type
+        this.#type = ''
+        this.#sink.onEvent(type, chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end), this.#idBuffer)
         end++
-      } else this.line(chunk, start, end)
-      if (this.stopped) return
+      } else this.#line(chunk, start, end)
+      if (this.#stopped) return
       if (end === cr) {
-        start = this.afterCR(chunk, end)
+        start = this.#afterCR(chunk, end)
         cr = chunk.indexOf('\r', start)
         if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
       } else {
@@ -130,41 +130,41 @@ export class EventStreamParser {
       }
       end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
     }
-    if (start < length) this.hold(chunk, start, length)
+    if (start < length) this.#hold(chunk, start, length)
   }
 
   /** Index after the CR at `end`, past its LF if one follows; a CR that ends the chunk may pair with the next. */
-  private afterCR(chunk: string, end: number): number {
+  #afterCR(chunk: string, end: number): number {
     if (end + 1 === chunk.length) {
-      this.skipLF = true
+      this.#skipLF = true
       return end + 1
     }
     return chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1
   }
 
   /** Keeps the incomplete tail of a chunk, failing as soon as the line outgrows the limit. */
-  private hold(chunk: string, start: number, end: number): void {
-    this.pendingLength += end - start
-    if (this.pendingLength > this.maxBufferSize) {
-      this.overflow()
+  #hold(chunk: string, start: number, end: number): void {
+    this.#pendingLength += end - start
+    if (this.#pendingLength > this.#maxBufferSize) {
+      this.#overflow()
       return
     }
-    this.pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
+    this.#pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
   }
 
-  private overflow(): void {
+  #overflow(): void {
     this.stop()
-    this.sink.onOverflow()
+    this.#sink.onOverflow()
   }
 
   /** One complete line, `text[start, end)` without its terminator. */
-  private line(text: string, start: number, end: number): void {
+  #line(text: string, start: number, end: number): void {
     if (start === end) {
-      this.dispatch()
+      this.#dispatch()
       return
     }
-    if (end - start > this.maxBufferSize) {
-      this.overflow()
+    if (end - start > this.#maxBufferSize) {
+      this.#overflow()
       return
     }
     const first = text.charCodeAt(start)
@@ -172,15 +172,15 @@ export class EventStreamParser {
 
     // `data:` and `event:` carry nearly every line of real streams: match them without slicing a field name.
     if (first === 100 /* d */ && isData(text, start)) {
-      this.appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+      this.#appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
       return
     }
     if (first === 101 /* e */ && isEvent(text, start)) {
-      this.type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
+      this.#type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
       return
     }
     if (first === 105 /* i */ && text.charCodeAt(start + 1) === 100 /* d */ && text.charCodeAt(start + 2) === COLON) {
-      this.setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end))
+      this.#setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end))
       return
     }
 
@@ -198,49 +198,49 @@ export class EventStreamParser {
     }
     switch (field) {
       case 'data':
-        this.appendData(value)
+        this.#appendData(value)
         break
       case 'event':
-        this.type = value
+        this.#type = value
         break
       case 'id':
-        this.setId(value)
+        this.#setId(value)
         break
       case 'retry':
-        if (isDigits(value)) this.sink.onRetry(parseInt(value, 10))
+        if (isDigits(value)) this.#sink.onRetry(parseInt(value, 10))
         break
       // Anything else, including `Data` or ` data`, is ignored (rule 28).
     }
   }
 
-  private setId(value: string): void {
+  #setId(value: string): void {
     // An ID with NUL is ignored whole (rule 31): it could never be sent back as a header.
-    if (value.indexOf('\0') === -1) this.idBuffer = value
+    if (value.indexOf('\0') === -1) this.#idBuffer = value
   }
 
-  private appendData(value: string): void {
+  #appendData(value: string): void {
     // Joining with LF here and never adding the trailing LF is the spec's "remove one trailing LF" (rule 36).
-    const data = this.hasData ? this.data + '\n' + value : value
-    if (data.length > this.maxBufferSize) {
-      this.overflow()
+    const data = this.#hasData ? this.#data + '\n' + value : value
+    if (data.length > this.#maxBufferSize) {
+      this.#overflow()
       return
     }
-    this.data = data
-    this.hasData = true
+    this.#data = data
+    this.#hasData = true
   }
 
-  private dispatch(): void {
-    this.lastEventId = this.idBuffer
-    if (!this.hasData) {
-      this.type = ''
+  #dispatch(): void {
+    this.lastEventId = this.#idBuffer
+    if (!this.#hasData) {
+      this.#type = ''
       return
     }
-    const type = this.type === '' ? 'message' : this.type
-    const data = this.data
-    this.type = ''
-    this.data = ''
-    this.hasData = false
-    this.sink.onEvent(type, data, this.idBuffer)
+    const type = this.#type === '' ? 'message' : this.#type
+    const data = this.#data
+    this.#type = ''
+    this.#data = ''
+    this.#hasData = false
+    this.#sink.onEvent(type, data, this.#idBuffer)
   }
 }
 

@@ -21,6 +21,11 @@ type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
 type Handler = ((this: FetchEventSource, event: any) => unknown) | null
 type HandlerType = 'open' | 'message' | 'error'
 
+// Set by the class's static block: how ParserSink reaches the source's private members.
+let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
+let sinkRetry: (source: FetchEventSource, ms: number) => void
+let sinkOverflow: (source: FetchEventSource) => void
+
 export interface FetchEventSourceEventMap {
   open: Event
   message: MessageEvent<string>
@@ -62,7 +67,8 @@ export class FetchEventSource extends EventTarget {
   /** Origin of the current response's final URL (rule 8), computed once per response, not per event. */
   #origin = ''
   #iterators: Set<MessageIterator> | undefined
-  readonly #handlers: Record<HandlerType, Handler> = { open: null, message: null, error: null }
+  /** Handler attributes, allocated when the first one is set (most sources use addEventListener or for await). */
+  #handlers: Partial<Record<HandlerType, Handler>> | undefined
   #onAbort: (() => void) | undefined
 
   constructor(url: string | URL, init?: FetchEventSourceInit) {
@@ -83,7 +89,7 @@ export class FetchEventSource extends EventTarget {
     this.#settings = settings
     this.withCredentials = settings.withCredentials
     this.#reconnectionTime = settings.retry.initialDelay
-    this.#parser = new EventStreamParser(this.#sink(), settings.maxBufferSize)
+    this.#parser = new EventStreamParser(new ParserSink(this), settings.maxBufferSize)
     this.#parser.reset(settings.lastEventId)
 
     const { signal } = settings
@@ -118,19 +124,19 @@ export class FetchEventSource extends EventTarget {
   }
 
   get onopen(): ((this: FetchEventSource, event: Event) => unknown) | null {
-    return this.#handlers.open
+    return this.#handlers?.open ?? null
   }
   set onopen(handler: ((this: FetchEventSource, event: Event) => unknown) | null) {
     this.#setHandler('open', handler)
   }
   get onmessage(): ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null {
-    return this.#handlers.message
+    return this.#handlers?.message ?? null
   }
   set onmessage(handler: ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null) {
     this.#setHandler('message', handler)
   }
   get onerror(): ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null {
-    return this.#handlers.error
+    return this.#handlers?.error ?? null
   }
   set onerror(handler: ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null) {
     this.#setHandler('error', handler)
@@ -162,26 +168,26 @@ export class FetchEventSource extends EventTarget {
    */
   #setHandler(type: HandlerType, handler: Handler): void {
     const value = typeof handler === 'function' ? handler : null
-    const previous = this.#handlers[type]
-    this.#handlers[type] = value
+    const handlers = (this.#handlers ??= {})
+    const previous = handlers[type] ?? null
+    handlers[type] = value
     if (previous === null && value !== null) this.addEventListener(type, INVOKERS[type])
     else if (previous !== null && value === null) this.removeEventListener(type, INVOKERS[type])
   }
 
-  // ---- the parser's sink --------------------------------------------------------------------------------------
+  // ---- what the parser reports (through ParserSink) ------------------------------------------------------------
 
-  #sink(): EventStreamSink {
-    return {
-      onEvent: (type, data, lastEventId) => this.#dispatchMessage(type, data, lastEventId),
-      onRetry: (ms) => {
-        this.#reconnectionTime = ms
-      },
-      onOverflow: () =>
-        this.#fail({
-          code: 'max-buffer-size-exceeded',
-          message: `A line or an event's data exceeded maxBufferSize (${this.#settings.maxBufferSize} characters)`,
-        }),
+  static {
+    // Friend access for ParserSink: one small object per source instead of three closures.
+    sinkEvent = (source, type, data, lastEventId) => source.#dispatchMessage(type, data, lastEventId)
+    sinkRetry = (source, ms) => {
+      source.#reconnectionTime = ms
     }
+    sinkOverflow = (source) =>
+      source.#fail({
+        code: 'max-buffer-size-exceeded',
+        message: `A line or an event's data exceeded maxBufferSize (${source.#settings.maxBufferSize} characters)`,
+      })
   }
 
   #dispatchMessage(type: string, data: string, lastEventId: string): void {
@@ -265,7 +271,8 @@ export class FetchEventSource extends EventTarget {
       discard(response)
       return
     }
-    await this.#read(response, controller)
+    // Handing over (not awaiting) ends this frame, so an open connection keeps one suspended function, not two.
+    return this.#read(response, controller)
   }
 
   async #read(response: Response, controller: AbortController): Promise<void> {
@@ -433,6 +440,22 @@ const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void
   error(event) {
     this.onerror?.call(this, event)
   },
+}
+
+class ParserSink implements EventStreamSink {
+  readonly source: FetchEventSource
+  constructor(source: FetchEventSource) {
+    this.source = source
+  }
+  onEvent(type: string, data: string, lastEventId: string): void {
+    sinkEvent(this.source, type, data, lastEventId)
+  }
+  onRetry(ms: number): void {
+    sinkRetry(this.source, ms)
+  }
+  onOverflow(): void {
+    sinkOverflow(this.source)
+  }
 }
 
 // The constants live on the prototype too (rule 5), read-only and enumerable like WebIDL constants.

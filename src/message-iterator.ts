@@ -6,73 +6,73 @@ import type { FetchEventSourceError } from './errors.js'
  * consumer that never catches up should use a handler instead.
  */
 export class MessageIterator implements AsyncIterableIterator<MessageEvent<string>> {
-  private buffer: MessageEvent<string>[] = []
-  private head = 0
+  #buffer: MessageEvent<string>[] = []
+  #head = 0
   /** Calls to `next()` waiting for an event; usually one, but nothing forbids calling it without awaiting. */
-  private waiters: Array<{ resolve: (result: IteratorResult<MessageEvent<string>>) => void; reject: (error: unknown) => void }> = []
-  private ended = false
-  private error: FetchEventSourceError | undefined
-  private readonly leave: () => void
+  #waiters: Array<{ resolve: (result: IteratorResult<MessageEvent<string>>) => void; reject: (error: unknown) => void }> = []
+  #ended = false
+  #error: FetchEventSourceError | undefined
+  readonly #leave: () => void
 
   /** `leave` detaches the iterator and closes its source: leaving a `for await` loop ends the stream. */
   constructor(leave: () => void) {
-    this.leave = leave
+    this.#leave = leave
   }
 
   push(event: MessageEvent<string>): void {
-    const waiter = this.waiters.shift()
+    const waiter = this.#waiters.shift()
     if (waiter !== undefined) waiter.resolve({ value: event, done: false })
-    else this.buffer.push(event)
+    else this.#buffer.push(event)
   }
 
   /** The source closed (`error` undefined) or failed for good; buffered events are still yielded first. */
   end(error?: FetchEventSourceError): void {
-    if (this.ended) return
-    this.ended = true
-    this.error = error
-    const waiters = this.waiters
-    this.waiters = []
+    if (this.#ended) return
+    this.#ended = true
+    this.#error = error
+    const waiters = this.#waiters
+    this.#waiters = []
     for (const waiter of waiters) {
-      if (this.error === undefined) waiter.resolve({ value: undefined, done: true })
+      if (this.#error === undefined) waiter.resolve({ value: undefined, done: true })
       else {
-        waiter.reject(this.error)
-        this.error = undefined
+        waiter.reject(this.#error)
+        this.#error = undefined
       }
     }
   }
 
   next(): Promise<IteratorResult<MessageEvent<string>>> {
-    if (this.head < this.buffer.length) {
-      const value = this.buffer[this.head++]!
-      if (this.head === this.buffer.length) {
-        this.buffer.length = 0
-        this.head = 0
-      } else if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
+    if (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head++]!
+      if (this.#head === this.#buffer.length) {
+        this.#buffer.length = 0
+        this.#head = 0
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#buffer.length) {
         // Drop consumed slots now and then, so a long-lagging consumer does not keep them all alive.
-        this.buffer.splice(0, this.head)
-        this.head = 0
+        this.#buffer.splice(0, this.#head)
+        this.#head = 0
       }
       return Promise.resolve({ value, done: false })
     }
-    if (this.ended) {
-      const error = this.error
+    if (this.#ended) {
+      const error = this.#error
       if (error !== undefined) {
         // The failure is reported once; later calls see a finished iterator, as for any thrown generator.
-        this.error = undefined
+        this.#error = undefined
         return Promise.reject(error)
       }
       return Promise.resolve({ value: undefined, done: true })
     }
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject })
+      this.#waiters.push({ resolve, reject })
     })
   }
 
   return(): Promise<IteratorResult<MessageEvent<string>>> {
-    this.buffer.length = 0
-    this.head = 0
+    this.#buffer.length = 0
+    this.#head = 0
     this.end()
-    this.leave()
+    this.#leave()
     return Promise.resolve({ value: undefined, done: true })
   }
 

@@ -150,8 +150,19 @@ export function readSettings(init: FetchEventSourceInit | undefined): Settings {
   }
 }
 
+/** Shared by every source that keeps the defaults, so an idle connection carries no policy object of its own. */
+const DEFAULT_RETRY: Settings['retry'] = Object.freeze({
+  initialDelay: 3000,
+  maxDelay: 30000,
+  factor: 2,
+  jitter: 0.2,
+  maxAttempts: Infinity,
+  shouldRetry: undefined,
+})
+
 function readRetryPolicy(policy: RetryPolicy | undefined): Settings['retry'] {
-  const given: RetryPolicy = policy ?? {}
+  if (policy === undefined) return DEFAULT_RETRY
+  const given: RetryPolicy = policy
   if (typeof given !== 'object') throw new TypeError('FetchEventSource: retry must be an object')
   const initialDelay = number(given.initialDelay, 3000, 'retry.initialDelay', 0, false)
   const maxDelay = number(given.maxDelay, 30000, 'retry.maxDelay', 0, true)

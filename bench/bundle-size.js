@@ -1,0 +1,75 @@
+// Bundle size: each client's browser build, bundled and minified by esbuild (ESM, platform browser, all exports
+// kept), then gzip -9 and brotli. Ours is measured from dist/fetch-eventsource.browser.js (the self-contained
+// browser ESM users load), re-minified by esbuild like the others.
+//
+//   node bench/bundle-size.js
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib'
+import { createRequire } from 'node:module'
+import * as esbuild from 'esbuild'
+import { ROOT } from './lib.js'
+
+const require = createRequire(import.meta.url)
+const ourBrowser = fileURLToPath(new URL('../dist/fetch-eventsource.browser.js', import.meta.url))
+const ourIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+
+const ENTRIES = [
+  { name: 'ours', label: 'fetch-eventsource (dist/fetch-eventsource.browser.js)', source: JSON.stringify(ourBrowser), file: ourBrowser },
+  { name: 'ours-esm', label: 'fetch-eventsource (dist/index.js, bundled)', source: JSON.stringify(ourIndex), file: ourIndex },
+  { name: 'eventsource', label: 'eventsource', pkg: 'eventsource' },
+  { name: 'eventsource-client', label: 'eventsource-client', pkg: 'eventsource-client' },
+  { name: 'microsoft', label: '@microsoft/fetch-event-source', pkg: '@microsoft/fetch-event-source' },
+  { name: 'parser', label: 'eventsource-parser (parser alone)', pkg: 'eventsource-parser' },
+]
+
+export async function bundleText(specifier) {
+  const result = await esbuild.build({
+    stdin: { contents: `export * from ${specifier}`, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0].contents
+}
+
+export async function runBundleSize() {
+  const rows = {}
+  for (const e of ENTRIES) {
+    if (e.file && !existsSync(e.file)) {
+      rows[e.name] = { label: e.label, skipped: `${e.file.slice(ROOT.length)} not built` }
+      continue
+    }
+    try {
+      const min = await bundleText(e.source ?? JSON.stringify(e.pkg))
+      rows[e.name] = {
+        label: e.label,
+        version: e.pkg ? require(`${e.pkg}/package.json`).version : undefined,
+        min: min.length,
+        gzip: gzipSync(min, { level: 9 }).length,
+        brotli: brotliCompressSync(min, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      }
+    } catch (err) {
+      rows[e.name] = { label: e.label, error: String(err.message || err).split('\n')[0] }
+    }
+  }
+  return { title: 'Bundle size (esbuild --bundle --minify, ESM, browser)', date: new Date().toISOString(), esbuild: esbuild.version, clients: rows }
+}
+
+export function bundleTable(b) {
+  const kb = (x) => (Number.isFinite(x) ? `${(x / 1024).toFixed(2)} KiB` : '—')
+  const lines = [`### ${b.title}, esbuild ${b.esbuild}`, '', '| client | version | min | min+gzip | min+brotli |', '|---|---|---:|---:|---:|']
+  for (const row of Object.values(b.clients)) {
+    if (row.skipped || row.error) lines.push(`| ${row.label} | | ${row.skipped || row.error} | | |`)
+    else lines.push(`| ${row.label} | ${row.version ?? ''} | ${kb(row.min)} | ${kb(row.gzip)} | ${kb(row.brotli)} |`)
+  }
+  return lines.join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(bundleTable(await runBundleSize()))
+}
