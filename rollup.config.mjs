@@ -9,7 +9,7 @@ import terser from '@rollup/plugin-terser'
 import { dts } from 'rollup-plugin-dts'
 
 const input = 'src/index.ts'
-const compile = () => typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist', rootDir: 'src' })
+const compile = () => typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, inlineSources: true, outDir: 'dist', rootDir: 'src' })
 // `module` lets terser treat top-level names as private; the IIFE's top-level `var fetchEventSource` is its whole
 // point, so that output is minified as a script.
 const minify = (module) =>

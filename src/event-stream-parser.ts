@@ -35,6 +35,12 @@ export class EventStreamParser {
   #hasData = false
   /** Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk. */
   #pending: string[] = []
+  /** Flat blocks of 256 earlier fragments each (see #hold). */
+  #blocks: string[] = []
+  /** Data lines in `#data`; every 256 they move, flattened, to `#dataBlocks` (see #appendData). */
+  #dataLines = 0
+  #dataBlocks: string[] = []
+  #dataBlocksLength = 0
   #pendingLength = 0
   /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
   #skipLF = false
@@ -56,7 +62,11 @@ export class EventStreamParser {
     this.#data = ''
     this.#hasData = false
     this.#pending.length = 0
+    this.#blocks.length = 0
     this.#pendingLength = 0
+    this.#dataLines = 0
+    this.#dataBlocks.length = 0
+    this.#dataBlocksLength = 0
     this.#skipLF = false
     this.#stopped = false
   }
@@ -65,7 +75,10 @@ export class EventStreamParser {
   stop(): void {
     this.#stopped = true
     this.#pending.length = 0
+    this.#blocks.length = 0
     this.#pendingLength = 0
+    this.#dataBlocks.length = 0
+    this.#dataBlocksLength = 0
     this.#data = ''
   }
 
@@ -90,8 +103,9 @@ export class EventStreamParser {
         return
       }
       this.#pending.push(chunk.slice(start, end))
-      const line = this.#pending.join('')
+      const line = this.#blocks.length === 0 ? this.#pending.join('') : this.#blocks.join('') + this.#pending.join('')
       this.#pending.length = 0
+      this.#blocks.length = 0
       this.#pendingLength = 0
       this.#line(line, 0, line.length)
       if (this.#stopped) return
@@ -150,6 +164,13 @@ export class EventStreamParser {
       return
     }
     this.#pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
+    // Each fragment is a string object of its own (and a slice keeps its whole chunk alive): with tiny chunks that
+    // costs tens of bytes per character. Joining every 256 fragments into one flat block keeps a pending line
+    // near one or two bytes per character, at the price of copying each character once more.
+    if (this.#pending.length === 256) {
+      this.#blocks.push(this.#pending.join(''))
+      this.#pending.length = 0
+    }
   }
 
   #overflow(): void {
@@ -221,12 +242,23 @@ export class EventStreamParser {
   #appendData(value: string): void {
     // Joining with LF here and never adding the trailing LF is the spec's "remove one trailing LF" (rule 36).
     const data = this.#hasData ? this.#data + '\n' + value : value
-    if (data.length > this.#maxBufferSize) {
+    if (this.#dataBlocksLength + data.length > this.#maxBufferSize) {
       this.#overflow()
       return
     }
-    this.#data = data
     this.#hasData = true
+    // Joined data is a rope of small strings, each slice holding its whole chunk: tens of bytes per character for
+    // an event of many short lines. Every 256 lines, reading a character flattens the recent rope in place (its
+    // pieces are freed) and it moves to a list of flat blocks, so memory tracks the data's length, in linear time.
+    if (++this.#dataLines === 256) {
+      data.charCodeAt(0)
+      this.#dataBlocks.push(data)
+      this.#dataBlocksLength += data.length
+      this.#dataLines = 0
+      this.#data = ''
+    } else {
+      this.#data = data
+    }
   }
 
   #dispatch(): void {
@@ -236,10 +268,16 @@ export class EventStreamParser {
       return
     }
     const type = this.#type === '' ? 'message' : this.#type
-    const data = this.#data
+    let data = this.#data
+    if (this.#dataBlocks.length !== 0) {
+      data = this.#dataBlocks.join('') + data
+      this.#dataBlocks.length = 0
+      this.#dataBlocksLength = 0
+    }
     this.#type = ''
     this.#data = ''
     this.#hasData = false
+    this.#dataLines = 0
     this.#sink.onEvent(type, data, this.#idBuffer)
   }
 }

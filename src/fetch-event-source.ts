@@ -181,7 +181,8 @@ export class FetchEventSource extends EventTarget {
     // Friend access for ParserSink: one small object per source instead of three closures.
     sinkEvent = (source, type, data, lastEventId) => source.#dispatchMessage(type, data, lastEventId)
     sinkRetry = (source, ms) => {
-      source.#reconnectionTime = ms
+      // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
+      source.#reconnectionTime = clampTimerDelay(ms)
     }
     sinkOverflow = (source) =>
       source.#fail({
@@ -281,16 +282,24 @@ export class FetchEventSource extends EventTarget {
     const body = response.body
     if (body !== null) {
       const reader = body.getReader()
-      // A fresh decoder per response: UTF-8 whatever the charset says, and one leading BOM removed (rule 21).
-      const decoder = new TextDecoder()
+      // A fresh decoder per response: UTF-8 whatever the charset says (rule 21). The one leading BOM is removed
+      // here rather than by the decoder, because Deno's streaming decoder strips a BOM at the start of every
+      // decode() call, and a U+FEFF opening a later chunk is content (it spoils that line's field name).
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
       const heartbeat = this.#settings.heartbeatTimeout !== 0
+      let atStart = true
       try {
         for (;;) {
           const { done, value } = await reader.read()
           if (controller !== this.#controller) return
           if (done) break
           if (heartbeat) this.#lastActivity = Date.now()
-          parser.feed(decoder.decode(value, STREAM))
+          let text = decoder.decode(value, STREAM)
+          if (atStart && text !== '') {
+            atStart = false
+            if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+          }
+          parser.feed(text)
           // A handler may have closed the source, or the buffer limit failed it, in the middle of the chunk.
           if (controller !== this.#controller) return
         }

@@ -1,12 +1,17 @@
 import type { Settings } from './options.js'
 
+/** C0 controls but tab, and DEL: what Node's fetch refuses in a header value (CR, LF and NUL never reach here). */
+const CONTROL = /[\x01-\x08\x0a-\x1f\x7f]/
+
 /** What one attempt sends: headers and body are resolved afresh for every (re)connection. */
 export async function buildRequestInit(settings: Settings, lastEventId: string, signal: AbortSignal): Promise<RequestInit> {
   const source = settings.headers
   const headers = new Headers(typeof source === 'function' ? await source() : source)
   if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
-  // An empty ID sends no header (rule 11); a caller's own Last-Event-ID then stays as given.
-  if (lastEventId !== '') headers.set('last-event-id', utf8ByteString(lastEventId))
+  // An empty ID sends no header (rule 11); a caller's own Last-Event-ID then stays as given. An ID with a control
+  // character is legal SSE, but Node's fetch refuses such header values on every attempt, which would turn one
+  // odd ID into endless failed reconnects: it is left out, in every runtime alike (documented in the README).
+  if (lastEventId !== '' && !CONTROL.test(lastEventId)) headers.set('last-event-id', utf8ByteString(lastEventId))
 
   const init: RequestInit & { duplex?: 'half' } = {
     method: settings.method,

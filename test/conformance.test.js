@@ -45,7 +45,7 @@ test('API:retry reconnect and heartbeat timers never keep a Node process alive a
   // A source that fails to connect, waits a minute to retry, and is closed in its error handler; a second one
   // closed while OPEN with a long heartbeat. The child must exit on its own, long before a minute.
   const script = `
-    const { FetchEventSource } = await import(${JSON.stringify(libUrl)})
+    import { FetchEventSource } from ${JSON.stringify(libUrl)}
     const a = new FetchEventSource('http://127.0.0.1:9/x', {
       fetch: () => Promise.reject(new TypeError('refused')), retry: { initialDelay: 60000 },
     })
@@ -57,7 +57,13 @@ test('API:retry reconnect and heartbeat timers never keep a Node process alive a
     })
     b.onmessage = () => { b.close(); process.stdout.write('b-closed ') }
   `
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // A file rather than `-e`: Deno runs `-e` code as a classic script, where neither top-level await nor import() works.
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(path.join(tmpdir(), 'fes-keepalive-'))
+  const file = path.join(dir, 'child.mjs')
+  await writeFile(file, script)
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
@@ -72,6 +78,7 @@ test('API:retry reconnect and heartbeat timers never keep a Node process alive a
       resolve(c)
     })
   })
+  await rm(dir, { recursive: true, force: true })
   if (code !== 0) throw new Error(`child exit: ${code}; output: ${out}`)
   if (!out.includes('a-closed') || !out.includes('b-closed')) throw new Error(`child output: ${out}`)
   if (Date.now() - started > 4000) throw new Error(`child took ${Date.now() - started} ms`)

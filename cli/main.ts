@@ -1,0 +1,398 @@
+// `fetch-eventsource <url>`: curl for server-sent events, built on the library. Built by cli/rollup.cli.mjs into
+// dist/cli.js (the package's `bin`), which imports the library by its package name, so the CLI runs exactly the
+// published dist/index.js. Node 20+, Deno (`deno run -A npm:fetch-eventsource <url>`) and Bun (`bunx`).
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+// node:timers everywhere: Deno and Bun then give Node timers too (with unref()).
+import { clearTimeout, setTimeout } from 'node:timers'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import {
+  FetchEventSource,
+  FetchEventSourceError,
+  assertEventStream,
+  type FetchEventSourceErrorEvent,
+  type FetchEventSourceInit,
+} from 'fetch-eventsource'
+
+const NAME = 'fetch-eventsource'
+
+/** Exit statuses, also listed in --help. */
+const EXIT = { ok: 0, failure: 1, usage: 2, timeout: 28 } as const
+
+const HELP = `Usage: ${NAME} [options] <url>
+
+Connects to a server-sent events stream and prints its events as they arrive.
+Reconnects like EventSource (with Last-Event-ID) when an accepted stream drops.
+
+Options:
+  -X, --method <method>        HTTP method (default GET, or POST when --data is given)
+  -H, --header <name: value>   request header; repeat for more. Accept: text/event-stream is sent
+                               unless you set Accept
+  -d, --data <data>            request body, sent with every (re)connection; @file reads a file,
+                               - (or @-) reads standard input. No Content-Type is added: set one with -H
+      --last-event-id <id>     Last-Event-ID for the first request
+      --json                   one JSON object per event and line: {"type","data","id"}
+      --raw                    the response bytes exactly as received (comments, fields and all),
+                               instead of parsed events
+      --max-buffer-size <n>    the most characters one line or event may buffer (default 16777216;
+                               Infinity turns the limit off); beyond it: exit 1
+      --no-reconnect           exit when the stream ends instead of reconnecting: status 0 if the
+                               server finished the response, 1 if the connection was lost
+      --timeout <seconds>      give up after this many seconds in all (connecting, streaming and
+                               reconnecting included): exit 28
+  -s, --silent                 no notices on stderr (reconnects, end of stream); errors still show
+  -h, --help                   this help
+  -V, --version                the version
+
+Output: by default each event's data followed by a newline (use --json to see types and ids).
+Notices and errors go to stderr.
+
+Exit status:
+  0   the server ended the stream for good (204 No Content), or the stream ended with
+      --no-reconnect, or interrupted (Ctrl-C / SIGINT, SIGTERM)
+  1   failure: refused response (status other than 200 or 204, wrong content type), no connection on the
+      first attempt, lost connection with --no-reconnect, buffer limit exceeded
+  2   invalid arguments
+  28  --timeout expired
+
+Example:
+  ${NAME} -X POST -H 'content-type: application/json' -d '{"prompt":"hi"}' --json http://localhost:8080/llm/stream
+`
+
+class UsageError extends Error {}
+
+type Format = 'data' | 'json' | 'raw'
+
+interface CliOptions {
+  url: string
+  method: string | undefined
+  headers: Array<[string, string]>
+  /** `-d` as given: the literal data, `@file`, `-` or `@-`. */
+  data: string | undefined
+  lastEventId: string | undefined
+  format: Format
+  maxBufferSize: number | undefined
+  reconnect: boolean
+  /** Milliseconds, or undefined for no limit. */
+  timeout: number | undefined
+  silent: boolean
+}
+
+const OPTIONS = {
+  method: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd' },
+  'last-event-id': { type: 'string' },
+  json: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  'max-buffer-size': { type: 'string' },
+  'no-reconnect': { type: 'boolean' },
+  timeout: { type: 'string' },
+  silent: { type: 'boolean', short: 's' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} satisfies ParseArgsConfig['options']
+
+/** Parses argv (without the runtime and script). Returns 'help' or 'version' for those requests. */
+function parseCommandLine(args: string[]): CliOptions | 'help' | 'version' {
+  let parsed
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+  const { values, positionals } = parsed
+  if (values.help) return 'help'
+  if (values.version) return 'version'
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'a URL is required' : `expected one URL, got ${positionals.length}: ${positionals.join(' ')}`)
+  }
+  if (values.json && values.raw) throw new UsageError('--json and --raw cannot be combined')
+
+  const headers: Array<[string, string]> = []
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':')
+    if (colon <= 0) throw new UsageError(`--header expects "Name: value", got ${JSON.stringify(header)}`)
+    headers.push([header.slice(0, colon).trim(), header.slice(colon + 1).trim()])
+  }
+
+  let maxBufferSize: number | undefined
+  if (values['max-buffer-size'] !== undefined) {
+    const text = values['max-buffer-size']
+    maxBufferSize = text === 'Infinity' ? Infinity : /^\d+$/.test(text) ? Number(text) : NaN
+    if (!(maxBufferSize >= 1)) throw new UsageError(`--max-buffer-size expects a positive whole number or Infinity, got ${JSON.stringify(text)}`)
+  }
+
+  let timeout: number | undefined
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout)
+    if (values.timeout.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(`--timeout expects a positive number of seconds, got ${JSON.stringify(values.timeout)}`)
+    }
+    timeout = Math.round(seconds * 1000)
+  }
+
+  return {
+    url: positionals[0]!,
+    method: values.method,
+    headers,
+    data: values.data,
+    lastEventId: values['last-event-id'],
+    format: values.json ? 'json' : values.raw ? 'raw' : 'data',
+    maxBufferSize,
+    reconnect: !values['no-reconnect'],
+    timeout,
+    silent: Boolean(values.silent),
+  }
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk)
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.length
+  }
+  return out
+}
+
+/** The body for `-d`: read once, before connecting, and sent again with every reconnection. */
+async function readData(data: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (data === '-' || data === '@-') return readAll(process.stdin)
+  if (data.startsWith('@')) {
+    const file = data.slice(1)
+    try {
+      return new Uint8Array(await readFile(file))
+    } catch (error) {
+      throw new UsageError(`cannot read --data file ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return new TextEncoder().encode(data)
+}
+
+/** Up to `limit` characters of a refused response's body, on one line, for the error message. */
+async function bodySnippet(body: ReadableStream<Uint8Array> | null, limit = 200, waitMs = 1000): Promise<string> {
+  if (body === null) return ''
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), waitMs)
+  })
+  try {
+    while (text.length <= limit) {
+      const result = await Promise.race([reader.read(), timeout])
+      if (result === undefined || result.done) break
+      text += decoder.decode(result.value, { stream: true })
+    }
+  } catch {
+    // The body broke: show what arrived.
+  } finally {
+    clearTimeout(timer)
+    reader.cancel().catch(() => {})
+  }
+  text = text.replace(/\s+/g, ' ').trim()
+  return text.length > limit ? `${text.slice(0, limit)}…` : text
+}
+
+/**
+ * Streams one URL until it ends. Resolves with the exit status once the source is closed and every event
+ * received has been written.
+ */
+async function run(options: CliOptions): Promise<number> {
+  const notice = (line: string): void => {
+    if (!options.silent) process.stderr.write(`${NAME}: ${line}\n`)
+  }
+  const body = options.data === undefined ? undefined : await readData(options.data)
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+
+  /** How the body of the latest response ended: 'done' when the server finished it, 'error' when it broke. */
+  let bodyEnd: 'done' | 'error' | undefined
+  /** Responses whose bytes --raw copies to stdout: only accepted ones (not an error page read for its message). */
+  const accepted = new WeakSet<Response>()
+  let everOpened = false
+  let reconnecting = false
+
+  // Every response body passes through here: --raw copies the bytes, and the end of the body is noted so that
+  // --no-reconnect can tell a finished response from a cut one.
+  const observingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    bodyEnd = undefined
+    const response = await fetch(input, init)
+    const original = response.body
+    if (original === null) return response
+    const reader = original.getReader()
+    const observed = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read()
+            if (done) {
+              bodyEnd = 'done'
+              controller.close()
+              return
+            }
+            if (options.format === 'raw' && accepted.has(response)) process.stdout.write(value)
+            controller.enqueue(value)
+          } catch (error) {
+            bodyEnd = 'error'
+            controller.error(error)
+          }
+        },
+        cancel(reason) {
+          return reader.cancel(reason)
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    Object.defineProperty(response, 'body', { value: observed, configurable: true })
+    return response
+  }
+
+  const init: FetchEventSourceInit = {
+    method,
+    headers: options.headers,
+    fetch: observingFetch as typeof fetch,
+    retry: {
+      // Like curl, a first connection that fails is an error, not a reason to wait and retry; once a stream has
+      // been open, a lost connection is retried as EventSource does.
+      shouldRetry: (error) => options.reconnect && everOpened && (error.code === 'network' || error.code === 'heartbeat-timeout'),
+    },
+    onResponse: async (response) => {
+      try {
+        assertEventStream(response)
+      } catch (error) {
+        if (!(error instanceof FetchEventSourceError) || response.status === 204) throw error
+        const snippet = await bodySnippet(response.body)
+        throw new FetchEventSourceError({
+          code: error.code,
+          message: snippet ? `${error.message}: ${snippet}` : error.message,
+          response,
+          cause: error,
+        })
+      }
+      accepted.add(response)
+    },
+  }
+  if (body !== undefined) init.body = body
+  if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
+  if (options.maxBufferSize !== undefined) init.maxBufferSize = options.maxBufferSize
+
+  let source: FetchEventSource
+  try {
+    source = new FetchEventSource(options.url, init)
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let resolveStatus!: (status: number) => void
+  const status = new Promise<number>((resolve) => {
+    resolveStatus = resolve
+  })
+  let finished = false
+  const onSignal = (): void => finish(EXIT.ok)
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    // A closed pipe (`| head`) is the reader saying it has seen enough.
+    if (error.code === 'EPIPE') finish(EXIT.ok)
+    else finish(EXIT.failure, `cannot write to stdout: ${error.message}`)
+  }
+  function finish(code: number, message?: string, isNotice = false): void {
+    if (finished) return
+    finished = true
+    source.close()
+    clearTimeout(timer)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    // The stdout error handler stays: events still buffered are written after this, maybe into a closed pipe.
+    if (message !== undefined) {
+      if (isNotice) notice(message)
+      else process.stderr.write(`${NAME}: ${message}\n`)
+    }
+    resolveStatus(code)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  process.stdout.on('error', onStdoutError)
+  if (options.timeout !== undefined) {
+    const seconds = options.timeout / 1000
+    timer = setTimeout(() => finish(EXIT.timeout, `timed out after ${seconds} s`), options.timeout)
+  }
+
+  source.addEventListener('open', () => {
+    everOpened = true
+    if (reconnecting) notice('reconnected')
+    reconnecting = false
+  })
+  source.addEventListener('error', (event) => {
+    const error = event as FetchEventSourceErrorEvent
+    if (source.readyState === FetchEventSource.CLOSED) {
+      if (error.code === 204) finish(EXIT.ok, 'the server ended the stream (204 No Content)', true)
+      else finish(EXIT.failure, error.message)
+    } else if (source.readyState === FetchEventSource.CONNECTING) {
+      if (!options.reconnect) {
+        if (bodyEnd === 'done' && error.code === 'network') finish(EXIT.ok, 'the server ended the response', true)
+        else finish(EXIT.failure, error.message)
+        return
+      }
+      reconnecting = true
+      const id = source.lastEventId
+      notice(`${error.message}; reconnecting${id === '' ? '' : ` with Last-Event-ID ${JSON.stringify(id)}`}`)
+    } else {
+      notice(error.message)
+    }
+  })
+
+  // The iterator yields every event type in arrival order and, after close(), whatever was still buffered.
+  const printed = (async () => {
+    try {
+      for await (const event of source) {
+        if (options.format === 'data') process.stdout.write(`${event.data}\n`)
+        else if (options.format === 'json') process.stdout.write(`${JSON.stringify({ type: event.type, data: event.data, id: event.lastEventId })}\n`)
+      }
+    } catch {
+      // A fatal failure ends the loop; the error listener has reported it.
+    }
+  })()
+  const code = await status
+  await printed
+  return code
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  try {
+    const options = parseCommandLine(args)
+    if (options === 'help') {
+      process.stdout.write(HELP)
+      return EXIT.ok
+    }
+    if (options === 'version') {
+      process.stdout.write(`${version()}\n`)
+      return EXIT.ok
+    }
+    return await run(options)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${NAME}: ${error.message}\nTry '${NAME} --help' for more information.\n`)
+      return EXIT.usage
+    }
+    process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    return EXIT.failure
+  }
+}
+
+// The exit status is set, not forced: the process ends by itself once stdout has been flushed, since a closed
+// source leaves nothing behind. The unref'd timer is only a backstop should something else linger.
+process.exitCode = await main(process.argv.slice(2))
+setTimeout(() => process.exit(), 2000).unref()

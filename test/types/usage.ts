@@ -1,0 +1,102 @@
+// Typical code against the published types: everything here must compile under `tsc --strict` (test/package.test.js
+// compiles it against the packed tarball, with Node ESM, bundler and Node-without-DOM settings).
+import {
+  EventSource,
+  FetchEventSource,
+  FetchEventSourceError,
+  FetchEventSourceErrorEvent,
+  assertEventStream,
+  type FetchEventSourceErrorCode,
+  type FetchEventSourceInit,
+  type RetryPolicy,
+} from 'fetch-eventsource'
+
+declare function getToken(): Promise<string>
+declare function render(text: string): void
+
+// A drop-in EventSource: the same class under both names, constants on the class and on instances.
+const source: FetchEventSource = new EventSource('https://example.com/events')
+const states: Array<0 | 1 | 2> = [FetchEventSource.CONNECTING, source.OPEN, source.CLOSED, source.readyState]
+const url: string = source.url
+const credentials: boolean = source.withCredentials
+const lastId: string = source.lastEventId
+
+source.onopen = function (event) {
+  const e: Event = event
+  const self: FetchEventSource = this
+  void e, self
+}
+source.onmessage = (event) => render(`${event.lastEventId} ${event.origin} ${event.data.toUpperCase()}`)
+source.onerror = (event) => {
+  const code: FetchEventSourceErrorCode | number = event.code
+  if (typeof code === 'number') render(`HTTP ${code} ${event.response?.status ?? ''}`)
+  else if (code === 'network') render(event.message)
+  if (source.readyState === source.CLOSED) render('ended')
+}
+source.onmessage = null
+
+// Named events are MessageEvent<string>; the error event has its extra fields.
+source.addEventListener('price', (event) => render(JSON.parse(event.data).symbol))
+source.addEventListener('error', (event) => render(`${event.code}: ${event.message}`), { once: true })
+source.addEventListener('open', () => render('open'))
+const listener = { handleEvent: (event: Event) => render(event.type) }
+source.addEventListener('custom', listener)
+source.removeEventListener('custom', listener)
+source.close()
+
+// Every option, including the function forms.
+const controller = new AbortController()
+const policy: RetryPolicy = {
+  initialDelay: 1000,
+  maxDelay: 60_000,
+  factor: 1.5,
+  jitter: 0,
+  maxAttempts: 5,
+  shouldRetry: (error, attempt) =>
+    error.code === 503 ? Number(error.response?.headers.get('retry-after') ?? attempt) * 1000 : error.code === 'network',
+}
+const init: FetchEventSourceInit = {
+  withCredentials: true,
+  method: 'POST',
+  headers: async () => ({ authorization: `Bearer ${await getToken()}`, 'content-type': 'application/json' }),
+  body: () => new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+  lastEventId: '42',
+  onResponse: async (response) => {
+    assertEventStream(response)
+    if (response.headers.get('x-deprecated')) throw new Error('refused')
+  },
+  maxBufferSize: Infinity,
+  decodeBase64: true,
+  fetch: (input, requestInit) => fetch(input, requestInit),
+  signal: controller.signal,
+  retry: policy,
+  heartbeatTimeout: 45_000,
+}
+const post = new FetchEventSource(new URL('https://example.com/llm'), init)
+new FetchEventSource('/relative', { headers: [['x-a', '1']], body: 'text' })
+new FetchEventSource('/relative', { headers: new Headers({ accept: 'text/event-stream' }), body: null })
+
+// Async iteration: every event type; a fatal failure rejects with FetchEventSourceError.
+export async function consume(): Promise<string[]> {
+  const seen: string[] = []
+  try {
+    for await (const event of post) {
+      const message: MessageEvent<string> = event
+      seen.push(`${message.type}:${message.data}`)
+      if (message.data === '[DONE]') break
+    }
+  } catch (error) {
+    if (error instanceof FetchEventSourceError) {
+      const status: number | undefined = error.response?.status
+      seen.push(`${error.code} ${status ?? ''} ${error.message}`)
+    }
+  }
+  return seen
+}
+
+// The error types can be made and checked by users too (tests, custom onResponse checks).
+const failure = new FetchEventSourceError({ code: 'invalid-content-type', message: 'nope' })
+const failureEvent = new FetchEventSourceErrorEvent({ code: 404, message: 'Not Found', cause: failure })
+const isError: boolean = failureEvent instanceof Event && failure instanceof Error
+
+export { states, url, credentials, lastId, isError }
