@@ -35,11 +35,11 @@ export class EventStreamParser {
   #hasData = false
   /** Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk. */
   #pending: string[] = []
-  /** Flat blocks of 256 earlier fragments each (see #hold). */
-  #blocks: string[] = []
+  /** Flat blocks of 256 earlier fragments each (see #hold); allocated only for very long lines. */
+  #blocks: string[] | undefined
   /** Data lines in `#data`; every 256 they move, flattened, to `#dataBlocks` (see #appendData). */
   #dataLines = 0
-  #dataBlocks: string[] = []
+  #dataBlocks: string[] | undefined
   #dataBlocksLength = 0
   #pendingLength = 0
   /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
@@ -62,10 +62,10 @@ export class EventStreamParser {
     this.#data = ''
     this.#hasData = false
     this.#pending.length = 0
-    this.#blocks.length = 0
+    this.#blocks = undefined
     this.#pendingLength = 0
     this.#dataLines = 0
-    this.#dataBlocks.length = 0
+    this.#dataBlocks = undefined
     this.#dataBlocksLength = 0
     this.#skipLF = false
     this.#stopped = false
@@ -75,9 +75,9 @@ export class EventStreamParser {
   stop(): void {
     this.#stopped = true
     this.#pending.length = 0
-    this.#blocks.length = 0
+    this.#blocks = undefined
     this.#pendingLength = 0
-    this.#dataBlocks.length = 0
+    this.#dataBlocks = undefined
     this.#dataBlocksLength = 0
     this.#data = ''
   }
@@ -103,9 +103,10 @@ export class EventStreamParser {
         return
       }
       this.#pending.push(chunk.slice(start, end))
-      const line = this.#blocks.length === 0 ? this.#pending.join('') : this.#blocks.join('') + this.#pending.join('')
+      const blocks = this.#blocks
+      const line = blocks === undefined ? this.#pending.join('') : blocks.join('') + this.#pending.join('')
       this.#pending.length = 0
-      this.#blocks.length = 0
+      this.#blocks = undefined
       this.#pendingLength = 0
       this.#line(line, 0, line.length)
       if (this.#stopped) return
@@ -168,7 +169,7 @@ export class EventStreamParser {
     // costs tens of bytes per character. Joining every 256 fragments into one flat block keeps a pending line
     // near one or two bytes per character, at the price of copying each character once more.
     if (this.#pending.length === 256) {
-      this.#blocks.push(this.#pending.join(''))
+      ;(this.#blocks ??= []).push(this.#pending.join(''))
       this.#pending.length = 0
     }
   }
@@ -252,7 +253,7 @@ export class EventStreamParser {
     // pieces are freed) and it moves to a list of flat blocks, so memory tracks the data's length, in linear time.
     if (++this.#dataLines === 256) {
       data.charCodeAt(0)
-      this.#dataBlocks.push(data)
+      ;(this.#dataBlocks ??= []).push(data)
       this.#dataBlocksLength += data.length
       this.#dataLines = 0
       this.#data = ''
@@ -269,9 +270,9 @@ export class EventStreamParser {
     }
     const type = this.#type === '' ? 'message' : this.#type
     let data = this.#data
-    if (this.#dataBlocks.length !== 0) {
+    if (this.#dataBlocks !== undefined) {
       data = this.#dataBlocks.join('') + data
-      this.#dataBlocks.length = 0
+      this.#dataBlocks = undefined
       this.#dataBlocksLength = 0
     }
     this.#type = ''
