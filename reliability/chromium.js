@@ -2,17 +2,10 @@
 // project's standard flags. `withChromium(fn)` always closes the browser, whatever fn does.
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS } from '../e2e/browsers/drivers/chromium.js'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+export const CHROMIUM_FLAGS = CHROMIUM_ARGS
 
 export const chromiumAvailable = () => existsSync(CHROMIUM_PATH)
 

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS } from '../browsers/drivers/chromium.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const ROOT = path.resolve(here, '../..')
@@ -21,15 +22,7 @@ export const SCREENSHOTS = process.env.SCREENSHOTS === '1'
 /** Default bound for one DOM condition. Generous for a loaded 2-core machine; conditions normally hold in < 1 s. */
 export const WAIT_MS = 10_000
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+const ARGS = CHROMIUM_ARGS
 
 /**
  * Throws (never skips) when what the tests need is not there: Chromium, or the library's browser build.

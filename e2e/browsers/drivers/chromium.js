@@ -7,15 +7,20 @@ import { killByMarker, logRing, requireBinaries, withTimeout } from './common.js
 
 export const engine = 'chromium'
 export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const ARGS = [
+/**
+ * The flags every Chromium run of the project uses (browser suite, demo smoke tests, reliability runs): headless,
+ * and no background networking, which this machine's closed network would refuse many times a start.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
-  '--headless',
 ]
+const ARGS = CHROMIUM_ARGS
 
 /**
  * @param {{ timeoutMs?: number }} [opts]
