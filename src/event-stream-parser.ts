@@ -59,14 +59,8 @@ export class EventStreamParser {
     this.lastEventId = lastEventId
     this.#idBuffer = lastEventId
     this.#type = ''
-    this.#data = ''
-    this.#hasData = false
-    this.#pending.length = 0
-    this.#blocks = undefined
-    this.#pendingLength = 0
-    this.#dataLines = 0
-    this.#dataBlocks = undefined
-    this.#dataBlocksLength = 0
+    this.#clearPending()
+    this.#clearData()
     this.#skipLF = false
     this.#stopped = false
   }
@@ -74,12 +68,22 @@ export class EventStreamParser {
   /** Stops dispatching at once, even mid-chunk: `close()` from a handler drops the rest of the chunk (rule 19). */
   stop(): void {
     this.#stopped = true
+    this.#clearPending()
+    this.#clearData()
+  }
+
+  #clearPending(): void {
     this.#pending.length = 0
     this.#blocks = undefined
     this.#pendingLength = 0
+  }
+
+  #clearData(): void {
+    this.#data = ''
+    this.#hasData = false
+    this.#dataLines = 0
     this.#dataBlocks = undefined
     this.#dataBlocksLength = 0
-    this.#data = ''
   }
 
   feed(chunk: string): void {
@@ -105,9 +109,7 @@ export class EventStreamParser {
       this.#pending.push(chunk.slice(start, end))
       const blocks = this.#blocks
       const line = blocks === undefined ? this.#pending.join('') : blocks.join('') + this.#pending.join('')
-      this.#pending.length = 0
-      this.#blocks = undefined
-      this.#pendingLength = 0
+      this.#clearPending()
       this.#line(line, 0, line.length)
       if (this.#stopped) return
       start = end === cr ? this.#afterCR(chunk, end) : end + 1
@@ -128,10 +130,7 @@ export class EventStreamParser {
         isData(chunk, start) &&
         end - start <= this.#maxBufferSize
       ) {
-        this.lastEventId = this.#idBuffer
-        const type = this.#type === '' ? 'message' : this.#type
-        this.#type = ''
-        this.#sink.onEvent(type, chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end), this.#idBuffer)
+        this.#emit(chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
         end++
       } else this.#line(chunk, start, end)
       if (this.#stopped) return
@@ -179,12 +178,8 @@ export class EventStreamParser {
     this.#sink.onOverflow()
   }
 
-  /** One complete line, `text[start, end)` without its terminator. */
+  /** One complete, non-empty line, `text[start, end)` without its terminator (blank lines dispatch in feed). */
   #line(text: string, start: number, end: number): void {
-    if (start === end) {
-      this.#dispatch()
-      return
-    }
     if (end - start > this.#maxBufferSize) {
       this.#overflow()
       return
@@ -262,23 +257,24 @@ export class EventStreamParser {
     }
   }
 
+  /** A blank line. */
   #dispatch(): void {
-    this.lastEventId = this.#idBuffer
     if (!this.#hasData) {
+      this.lastEventId = this.#idBuffer
       this.#type = ''
       return
     }
+    const blocks = this.#dataBlocks
+    const data = blocks === undefined ? this.#data : blocks.join('') + this.#data
+    this.#clearData()
+    this.#emit(data)
+  }
+
+  /** Commits the last event ID (rule 34), resets the type (rule 37) and hands the event to the sink. */
+  #emit(data: string): void {
+    this.lastEventId = this.#idBuffer
     const type = this.#type === '' ? 'message' : this.#type
-    let data = this.#data
-    if (this.#dataBlocks !== undefined) {
-      data = this.#dataBlocks.join('') + data
-      this.#dataBlocks = undefined
-      this.#dataBlocksLength = 0
-    }
     this.#type = ''
-    this.#data = ''
-    this.#hasData = false
-    this.#dataLines = 0
     this.#sink.onEvent(type, data, this.#idBuffer)
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { killByMarker, logRing, requireBinaries, withTimeout } from './common.js'
+import { killByMarker, pageSession, logRing, requireBinaries, withTimeout } from './common.js'
 
 export const engine = 'chromium'
 export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -47,24 +47,8 @@ export async function launch({ timeoutMs = 30_000 } = {}) {
       handleSIGTERM: true,
     })
     const page = context.pages()[0] ?? (await context.newPage())
-    page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`))
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`))
     const version = context.browser()?.version() ?? ''
-    return {
-      engine,
-      version,
-      logs: log.lines,
-      async goto(url, { timeoutMs: navMs = timeoutMs } = {}) {
-        await page.goto(url, { waitUntil: 'load', timeout: navMs })
-      },
-      async userAgent() {
-        return page.evaluate(() => navigator.userAgent)
-      },
-      async evaluate(body) {
-        return page.evaluate(`(async () => { ${body} })()`)
-      },
-      close: cleanup,
-    }
+    return pageSession({ engine, version, page, log, timeoutMs, cleanup })
   } catch (e) {
     await cleanup()
     throw e

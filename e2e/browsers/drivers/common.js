@@ -140,3 +140,29 @@ export function logRing(max = 400) {
     },
   }
 }
+
+/**
+ * The session a driver returns for a Playwright or Puppeteer page: both have the same `goto` and `evaluate`, so
+ * the two drivers differ only in how they launch and clean up. Page console output and errors go to `log`.
+ * @param {{ engine: string, version: string, page: any, log: ReturnType<typeof logRing>, timeoutMs: number, cleanup: () => Promise<void> }} o
+ * @returns {import('./index.js').BrowserSession}
+ */
+export function pageSession({ engine, version, page, log, timeoutMs, cleanup }) {
+  page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`))
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e instanceof Error ? e.message : String(e)}`))
+  return {
+    engine,
+    version,
+    logs: log.lines,
+    async goto(url, { timeoutMs: navMs = timeoutMs } = {}) {
+      await page.goto(url, { waitUntil: 'load', timeout: navMs })
+    },
+    async userAgent() {
+      return page.evaluate(() => navigator.userAgent)
+    },
+    async evaluate(body) {
+      return page.evaluate(`(async () => { ${body} })()`)
+    },
+    close: cleanup,
+  }
+}

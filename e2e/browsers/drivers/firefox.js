@@ -1,6 +1,6 @@
 // Firefox ESR (Debian package "firefox-esr") driven by puppeteer-core over WebDriver BiDi.
 import puppeteer from 'puppeteer-core'
-import { killByMarker, killGroup, logRing, requireBinaries, withTimeout } from './common.js'
+import { killByMarker, pageSession, killGroup, logRing, requireBinaries, withTimeout } from './common.js'
 
 export const engine = 'firefox'
 export const executablePath = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
@@ -38,24 +38,8 @@ export async function launch({ timeoutMs = 30_000 } = {}) {
     const args = proc?.spawnargs ?? []
     profile = args[args.indexOf('--profile') + 1]
     const page = await browser.newPage()
-    page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`))
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e instanceof Error ? e.message : String(e)}`))
     const version = (await browser.version()).replace(/^[a-z]+\//i, '')
-    return {
-      engine,
-      version,
-      logs: log.lines,
-      async goto(url, { timeoutMs: navMs = timeoutMs } = {}) {
-        await page.goto(url, { waitUntil: 'load', timeout: navMs })
-      },
-      async userAgent() {
-        return page.evaluate(() => navigator.userAgent)
-      },
-      async evaluate(body) {
-        return page.evaluate(`(async () => { ${body} })()`)
-      },
-      close: cleanup,
-    }
+    return pageSession({ engine, version, page, log, timeoutMs, cleanup })
   } catch (e) {
     await cleanup()
     throw e
