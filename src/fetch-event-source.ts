@@ -273,13 +273,13 @@ export class FetchEventSource extends EventTarget {
       return
     }
     // Handing over (not awaiting) ends this frame, so an open connection keeps one suspended function, not two.
-    return this.#read(response, controller)
+    // Only the body goes on: an idle connection should not keep the Response and its headers alive.
+    return this.#read(response.body, controller)
   }
 
-  async #read(response: Response, controller: AbortController): Promise<void> {
+  async #read(body: ReadableStream<Uint8Array> | null, controller: AbortController): Promise<void> {
     const parser = this.#parser
     parser.reset(parser.lastEventId)
-    const body = response.body
     if (body !== null) {
       const reader = body.getReader()
       // A fresh decoder per response: UTF-8 whatever the charset says (rule 21). The one leading BOM is removed
@@ -290,16 +290,20 @@ export class FetchEventSource extends EventTarget {
       let atStart = true
       try {
         for (;;) {
-          const { done, value } = await reader.read()
+          // The generator keeps its registers while suspended: `result` and `text` are cleared after use so an idle
+          // connection does not hold its last chunk and that chunk's text until the next one arrives.
+          let result: ReadableStreamReadResult<Uint8Array> | undefined = await reader.read()
           if (controller !== this.#controller) return
-          if (done) break
+          if (result.done) break
           if (heartbeat) this.#lastActivity = Date.now()
-          let text = decoder.decode(value, STREAM)
+          let text = decoder.decode(result.value, STREAM)
+          result = undefined
           if (atStart && text !== '') {
             atStart = false
             if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
           }
           parser.feed(text)
+          text = ''
           // A handler may have closed the source, or the buffer limit failed it, in the middle of the chunk.
           if (controller !== this.#controller) return
         }
