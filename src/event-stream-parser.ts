@@ -33,8 +33,11 @@ export class EventStreamParser {
   #data = ''
   /** Whether any `data` field arrived: the spec's "data buffer is not empty" (an empty `data:` still counts). */
   #hasData = false
-  /** Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk. */
-  #pending: string[] = []
+  /**
+   * Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk.
+   * Created with the first incomplete line, then reused: a source that only ever got whole lines has none.
+   */
+  #pending: string[] | undefined
   /** Flat blocks of 256 earlier fragments each (see #hold); allocated only for very long lines. */
   #blocks: string[] | undefined
   /** Data lines in `#data`; every 256 they move, flattened, to `#dataBlocks` (see #appendData). */
@@ -73,7 +76,7 @@ export class EventStreamParser {
   }
 
   #clearPending(): void {
-    this.#pending.length = 0
+    if (this.#pending !== undefined) this.#pending.length = 0
     this.#blocks = undefined
     this.#pendingLength = 0
   }
@@ -106,9 +109,10 @@ export class EventStreamParser {
         this.#hold(chunk, start, length)
         return
       }
-      this.#pending.push(chunk.slice(start, end))
+      const pending = this.#pending!
+      pending.push(chunk.slice(start, end))
       const blocks = this.#blocks
-      const line = blocks === undefined ? this.#pending.join('') : blocks.join('') + this.#pending.join('')
+      const line = blocks === undefined ? pending.join('') : blocks.join('') + pending.join('')
       this.#clearPending()
       this.#line(line, 0, line.length)
       if (this.#stopped) return
@@ -163,13 +167,14 @@ export class EventStreamParser {
       this.#overflow()
       return
     }
-    this.#pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
+    const pending = (this.#pending ??= [])
+    pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
     // Each fragment is a string object of its own (and a slice keeps its whole chunk alive): with tiny chunks that
     // costs tens of bytes per character. Joining every 256 fragments into one flat block keeps a pending line
     // near one or two bytes per character, at the price of copying each character once more.
-    if (this.#pending.length === 256) {
-      ;(this.#blocks ??= []).push(this.#pending.join(''))
-      this.#pending.length = 0
+    if (pending.length === 256) {
+      ;(this.#blocks ??= []).push(pending.join(''))
+      pending.length = 0
     }
   }
 

@@ -242,7 +242,8 @@ export class FetchEventSource extends EventTarget {
       discard(response)
       return
     }
-    this.#lastActivity = Date.now()
+    // Only with a heartbeat: a timestamp is a heap number, 16 bytes an idle source would carry for nothing.
+    if (settings.heartbeatTimeout !== 0) this.#lastActivity = Date.now()
 
     try {
       if (settings.onResponse !== undefined) await settings.onResponse(response)
@@ -512,12 +513,18 @@ function baseURL(): string | undefined {
   }
 }
 
+/** The last origin computed: sources on one server share one string instead of holding a copy each. */
+let sharedOrigin = ''
+
 function originOf(url: string): string {
+  let origin: string
   try {
-    return new URL(url).origin
+    origin = new URL(url).origin
   } catch {
     return 'null'
   }
+  if (origin !== sharedOrigin) sharedOrigin = origin
+  return sharedOrigin
 }
 
 function isAbortError(error: unknown): boolean {

@@ -82,9 +82,15 @@ export interface Settings {
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 
+/** One frozen settings object for every source constructed without options. */
+let defaultSettings: Settings | undefined
+
 /** Validates `init` the way a WebIDL dictionary would: a clear `TypeError` now rather than a failure later. */
-export function readSettings(init: FetchEventSourceInit | undefined): Settings {
-  const options: FetchEventSourceInit = init ?? {}
+export function readSettings(init: FetchEventSourceInit | undefined | null): Settings {
+  return init == null ? (defaultSettings ??= Object.freeze(validate({}))) : validate(init)
+}
+
+function validate(options: FetchEventSourceInit): Settings {
   if (typeof options !== 'object') throw new TypeError('FetchEventSource: init must be an object')
 
   const method = options.method === undefined ? 'GET' : options.method
