@@ -91,6 +91,45 @@ export default [
   },
   {
     rule: 'C37',
+    name: 'a message event looks like a native MessageEvent from every side, during and after dispatch',
+    async run(t) {
+      const { url } = await t.script([{ body: ['id: 9\ndata: z\n\n'], end: 'hang' }])
+      const es = t.open(url)
+      const native = typeof MessageEvent === 'function' ? new MessageEvent('message') : undefined
+      const seen = []
+      // The first listener: Node's EventTarget resets the event's phase after each listener it calls.
+      es.addEventListener('message', (e) => {
+        seen.push({
+          constructor: native === undefined || e.constructor === MessageEvent,
+          tag: Object.prototype.toString.call(e) === Object.prototype.toString.call(native ?? e),
+          isEvent: e instanceof Event,
+          currentTarget: e.currentTarget === es,
+          eventPhase: e.eventPhase,
+          source: e.source,
+          ports: [Array.isArray(e.ports), e.ports.length, Object.isFrozen(e.ports) || native === undefined || !Object.isFrozen(native.ports)],
+          ownKeys: Object.keys(e),
+        })
+        // The legacy initializer does nothing while the event is being dispatched (HTML's "dispatch flag").
+        e.initMessageEvent('other', true, true, 'changed', 'http://other.invalid', 'other-id')
+        e.preventDefault()
+        seen.push({ type: e.type, data: e.data, origin: e.origin, lastEventId: e.lastEventId, defaultPrevented: e.defaultPrevented })
+      })
+      const arrived = t.waitFor(es, 'message')
+      const event = await arrived
+      t.assert.deepEqual(seen, [
+        { constructor: true, tag: true, isEvent: true, currentTarget: true, eventPhase: 2, source: null, ports: [true, 0, true], ownKeys: [] },
+        { type: 'message', data: 'z', origin: t.origin, lastEventId: '9', defaultPrevented: false },
+      ])
+      // After dispatch the target stays, the current target and phase reset, and initMessageEvent works again.
+      t.assert.equal(event.target, es)
+      t.assert.equal(event.currentTarget, null)
+      t.assert.equal(event.eventPhase, 0)
+      event.initMessageEvent('renamed', false, false, 'new data', 'http://other.invalid', 'new-id')
+      t.assert.deepEqual([event.type, event.data, event.origin, event.lastEventId], ['renamed', 'new data', 'http://other.invalid', 'new-id'])
+    },
+  },
+  {
+    rule: 'C37',
     name: 'the event type resets after each dispatch',
     async run(t) {
       const body =
