@@ -70,9 +70,9 @@ export function startServer({ staticDir } = {}) {
  * Runs `node [flags] script args` and resolves with the last JSON line it printed on stdout
  * (or { error } on a crash or timeout; the child is killed by PID after `timeoutMs`).
  */
-export function runJsonChild(script, args, { nodeFlags = [], timeoutMs = 120_000, env } = {}) {
+export function runJsonChild(script, args, { nodeFlags = [], timeoutMs = 120_000, env, execPath = process.execPath } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    const child = spawn(execPath, [...nodeFlags, script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: env ? { ...process.env, ...env } : process.env,
     })

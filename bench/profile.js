@@ -20,7 +20,7 @@ const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
 const profilePath = join(dir, 'timed.cpuprofile')
 const server = SCENARIOS[scenario]?.transport === 'http' ? await startServer() : null
 const run = spawnSync(
-  process.execPath,
+  process.env.NODE ?? process.execPath,
   ['--expose-gc', worker, '--client', client, '--scenario', scenario, '--warmup', String(args.warmup ?? 2), '--iters', String(args.iters ?? 8),
     '--profile', profilePath, ...(args.quick ? ['--quick'] : []), ...(server ? ['--server', server.url] : [])],
   { encoding: 'utf8' },

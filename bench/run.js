@@ -5,7 +5,7 @@
 //   node bench/run.js --quick            CI smoke (< 1 min): small streams, 1 round; writes bench/results.quick.json
 //   node bench/run.js --scenario tokens,memory     only those sections (merged into results.json / RESULTS.md)
 //   options: --rounds N  --warmup N  --iters N  --clients a,b  --no-write  --render (RESULTS.md from results.json only)
-//   sections: tokens tokens-irregular long-line big-events tokens-http memory bundle browser parser
+//   sections: tokens tokens-irregular long-line big-events tokens-http node-lines memory bundle browser parser
 //
 // Exit code 1 when our client (or the floor/ceiling) fails verification or crashes; a wrong or crashing peer is
 // reported in the table but does not fail the run. Targets are printed as met/missed; they never fail the run.
@@ -18,9 +18,10 @@ import { runMemory, memoryTable } from './memory.js'
 import { runBundleSize, bundleTable } from './bundle-size.js'
 import { browserTable } from './browser.js'
 import { runParser, parserTable, ourParserSource } from './parser.js'
+import { runNodeLines, nodeLinesTable } from './node-lines.js'
 
 const STREAMS = Object.keys(SCENARIOS)
-const SECTIONS = [...STREAMS, 'memory', 'bundle', 'browser', 'parser']
+const SECTIONS = [...STREAMS, 'node-lines', 'memory', 'bundle', 'browser', 'parser']
 
 const args = parseArgs()
 const quick = !!args.quick
@@ -121,6 +122,10 @@ if (streamNames.length) {
 }
 
 // ---- memory, bundle, browser, parser ---------------------------------------------------------------------------
+if (only.includes('node-lines')) {
+  log(`token stream on every Node line (${elapsed()})`)
+  results.nodeLines = await runNodeLines({ quick, log })
+}
 if (only.includes('memory')) {
   log(`memory (${elapsed()})`)
   results.memory = await runMemory({ quick, clients: clientNames, log })
@@ -186,6 +191,13 @@ function evaluateTargets(res) {
     add(`token stream${note}: ours ≥ 1.0× eventsource-client`, ratio(sc, 'eventsource-client', 'ours', 'median'), ratio(sc, 'eventsource-client', 'ours', 'min'), (v) => v >= 1.0)
     add(`token stream${note}: ours ≥ 2× eventsource`, ratio(sc, 'eventsource', 'ours', 'median'), ratio(sc, 'eventsource', 'ours', 'min'), (v) => v >= 2.0)
   }
+  for (const line of res.nodeLines?.lines ?? []) {
+    const c = line.clients
+    if (line.error || !c.ours || c.ours.wrong || line.version === res.machine?.node) continue
+    const r = (peer) => (c[peer]?.wrong ? NaN : c[peer]?.median / c.ours.median)
+    add(`token stream on Node ${line.version}: ours ≥ 1.0× eventsource-client`, r('eventsource-client'), NaN, (v) => v >= 1.0)
+    add(`token stream on Node ${line.version}: ours ≥ 2× eventsource`, r('eventsource'), NaN, (v) => v >= 2.0)
+  }
   if (res.streams?.['long-line']) {
     add(`${res.mode === 'quick' ? '1 MiB (quick)' : '8 MiB'} line: ours time ≤ 1.2× the parser floor's`, ratio('long-line', 'ours', 'parser', 'median'), ratio('long-line', 'ours', 'parser', 'min'), (v) => v <= 1.2)
   }
@@ -242,6 +254,7 @@ function render(res) {
     targetsTable(evaluateTargets(res), res.mode),
   ]
   for (const [sc, e] of Object.entries(res.streams ?? {})) parts.push('', streamTable(sc, e), '', `<sub>${e.date}</sub>`)
+  if (res.nodeLines) parts.push('', nodeLinesTable(res.nodeLines), '', `<sub>${res.nodeLines.date}</sub>`)
   if (res.memory) parts.push('', memoryTable(res.memory), '', `<sub>${res.memory.date}</sub>`)
   if (res.bundle) parts.push('', bundleTable(res.bundle), '', `<sub>${res.bundle.date}</sub>`)
   if (res.browser) parts.push('', res.browser.error ? `### Chromium\n\nerror: ${res.browser.error}` : browserTable(res.browser), '', `<sub>${res.browser.date ?? ''}</sub>`)
@@ -258,6 +271,7 @@ if (!quick && only !== SECTIONS && existsSync(jsonPath)) {
     const prev = JSON.parse(readFileSync(jsonPath, 'utf8'))
     merged = { ...prev, ...results, streams: { ...prev.streams, ...results.streams } }
     for (const k of ['memory', 'bundle', 'browser', 'parser']) if (!only.includes(k)) merged[k] = prev[k]
+    if (!only.includes('node-lines')) merged.nodeLines = prev.nodeLines
   } catch {}
 }
 const md = render(merged)

@@ -147,7 +147,7 @@ async function binVersion(bin) {
  * @param {typeof RUNTIMES[number]} runtime
  * @returns {Promise<{ bin: string, version: string, source: string }>}
  */
-async function ensureRuntime(runtime) {
+export async function ensureRuntime(runtime) {
   if (runtime.kind === 'node' && process.versions.node === runtime.version) {
     return { bin: process.execPath, version: runtime.version, source: 'system' }
   }

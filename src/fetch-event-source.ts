@@ -6,7 +6,7 @@ import {
   type FetchEventSourceErrorDetails,
 } from './errors.js'
 import { EventStreamParser, type EventStreamSink } from './event-stream-parser.js'
-import { createMessageEvent } from './message-event.js'
+import { SourceMessageEvent } from './message-event.js'
 import { MessageIterator } from './message-iterator.js'
 import { readSettings, type FetchEventSourceInit, type Settings } from './options.js'
 import { buildRequestInit } from './request.js'
@@ -202,7 +202,7 @@ export class FetchEventSource extends EventTarget {
       }
       data = decoded
     }
-    const event = createMessageEvent(type, data, this.#origin, lastEventId)
+    const event = new SourceMessageEvent(type, data, this.#origin, lastEventId)
     this.dispatchEvent(event)
     const iterators = this.#iterators
     if (iterators !== undefined) for (const iterator of iterators) iterator.push(event)

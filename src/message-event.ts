@@ -12,7 +12,7 @@
  * `Object.prototype.toString` say MessageEvent. Its own accessors shadow MessageEvent's, whose brand checks it
  * would fail.
  */
-class SourceMessageEvent extends Event implements MessageEvent<string> {
+export class SourceMessageEvent extends Event implements MessageEvent<string> {
   #data: string
   #origin: string
   #lastEventId: string
@@ -65,8 +65,4 @@ const NO_PORTS: ReadonlyArray<MessagePort> = Object.freeze([])
 if (typeof MessageEvent === 'function') {
   Object.setPrototypeOf(SourceMessageEvent.prototype, MessageEvent.prototype)
   delete (SourceMessageEvent.prototype as { constructor?: unknown }).constructor
-}
-
-export function createMessageEvent(type: string, data: string, origin: string, lastEventId: string): MessageEvent<string> {
-  return new SourceMessageEvent(type, data, origin, lastEventId)
 }

@@ -1,0 +1,82 @@
+// The token stream on every supported Node line (20, 22, 24), same bytes, same worker, same verification.
+//
+// Why a section of its own: an EventTarget-based client pays for the runtime's Event and MessageEvent, and those
+// differ by Node line (from 22 on, MessageEvent is undici's WebIDL class, several times slower to construct than
+// Node 20's). A table from one Node version would hide that. The extra lines are installed from the npm registry
+// into .runtimes/ by scripts/runtime-matrix.js, as for the test matrix.
+//
+//   node bench/node-lines.js [--quick] [--rounds 3]
+import { fileURLToPath } from 'node:url'
+import { RUNTIMES, ensureRuntime } from '../scripts/runtime-matrix.js'
+import { parseArgs, median, runJsonChild, fmt } from './lib.js'
+
+export const NODE_LINE_CLIENTS = ['ours', 'eventsource-client', 'eventsource', 'parser']
+const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
+
+/** Median ms per Node line and client on the in-memory token stream; rounds alternate lines and clients. */
+export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log = console.log } = {}) {
+  const lines = []
+  for (const runtime of RUNTIMES.filter((r) => r.kind === 'node')) {
+    try {
+      const { bin, version } = await ensureRuntime(runtime)
+      lines.push({ name: runtime.name, version, bin, clients: Object.fromEntries(NODE_LINE_CLIENTS.map((c) => [c, { rounds: [] }])) })
+    } catch (error) {
+      lines.push({ name: runtime.name, version: runtime.version, error: String(error.message ?? error).split('\n')[0], clients: {} })
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const line of lines.filter((l) => !l.error)) {
+      const order = NODE_LINE_CLIENTS.map((_, i) => NODE_LINE_CLIENTS[(i + r) % NODE_LINE_CLIENTS.length])
+      const out = []
+      for (const name of order) {
+        const row = line.clients[name]
+        const res = await runJsonChild(
+          worker,
+          ['--client', name, '--scenario', 'tokens', '--warmup', '1', '--iters', quick ? '2' : '3', '--timeout', '30000', ...(quick ? ['--quick'] : [])],
+          { nodeFlags: ['--expose-gc', '--max-old-space-size=4096'], timeoutMs: 35_000, execPath: line.bin },
+        )
+        if (res.error || res.timeout || res.skipped) {
+          row.error = res.error ?? res.skipped ?? 'timed out'
+          out.push(`${name}=ERROR`)
+          continue
+        }
+        if (!res.ok) row.wrong = res.wrong
+        row.version = res.version
+        row.rounds.push(median(res.times))
+        out.push(`${name}=${fmt.ms(median(res.times))}${res.ok ? '' : '(wrong)'}`)
+      }
+      log(`  node ${line.version}: ${out.join('  ')}`)
+    }
+  }
+  for (const line of lines) for (const row of Object.values(line.clients)) row.median = median(row.rounds)
+  return { date: new Date().toISOString(), quick, rounds, lines }
+}
+
+export function nodeLinesTable(res) {
+  const head = NODE_LINE_CLIENTS.map((c) => (c === 'ours' ? 'ours' : c === 'parser' ? 'parser floor' : c))
+  const out = [
+    '### Token stream on every Node line (in memory)',
+    '',
+    `200,000 events in 16 KiB chunks${res.quick ? ' (quick: 20,000)' : ''}; median ms of ${res.rounds} round(s) × 3 runs; ratios are the peer's time ÷ ours (> 1: ours is faster).`,
+    '',
+    `| Node | ${head.join(' | ')} | eventsource-client ÷ ours | eventsource ÷ ours |`,
+    `|---|${head.map(() => '---:').join('|')}|---:|---:|`,
+  ]
+  for (const line of res.lines) {
+    if (line.error) {
+      out.push(`| ${line.version} | not installed: ${line.error} |`)
+      continue
+    }
+    const c = line.clients
+    const cell = (name) => (c[name].error ? 'error' : `${fmt.ms(c[name].median)}${c[name].wrong ? ' (wrong)' : ''}`)
+    const ratio = (name) => (c[name].wrong || c.ours.wrong ? '—' : fmt.ratio(c[name].median / c.ours.median))
+    out.push(`| ${line.version} | ${NODE_LINE_CLIENTS.map(cell).join(' | ')} | ${ratio('eventsource-client')} | ${ratio('eventsource')} |`)
+  }
+  return out.join('\n')
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = parseArgs()
+  const res = await runNodeLines({ quick: !!args.quick, rounds: args.rounds ? Number(args.rounds) : undefined })
+  console.log('\n' + nodeLinesTable(res))
+}
