@@ -61,8 +61,10 @@ export class SourceMessageEvent extends Event implements MessageEvent<string> {
 const NO_PORTS: ReadonlyArray<MessagePort> = Object.freeze([])
 
 // Runtimes without MessageEvent (none that run fetch today) still get events with the same attributes. Without
-// its own `constructor`, the prototype answers `event.constructor === MessageEvent` as a native event does.
+// its own `constructor`, the prototype answers `event.constructor === MessageEvent` as a native event does. The
+// tag is WebIDL's class string; some runtimes keep it off MessageEvent.prototype (Deno) or lack it (Node 20).
 if (typeof MessageEvent === 'function') {
   Object.setPrototypeOf(SourceMessageEvent.prototype, MessageEvent.prototype)
   delete (SourceMessageEvent.prototype as { constructor?: unknown }).constructor
 }
+Object.defineProperty(SourceMessageEvent.prototype, Symbol.toStringTag, { value: 'MessageEvent', configurable: true })
