@@ -18,8 +18,8 @@ const minify = (module) =>
     module,
     toplevel: module,
     compress: { passes: 2 },
-    // Keep class names: `FetchEventSource.name` and stack traces stay readable.
-    keep_classnames: true,
+    // Keep the exported classes' names: `FetchEventSource.name` and stack traces stay readable.
+    keep_classnames: /^(FetchEventSource|FetchEventSourceError|FetchEventSourceErrorEvent)$/,
     format: { comments: false },
   })
 
