@@ -3,7 +3,8 @@
 // browser ESM users load), re-minified by esbuild like the others.
 //
 //   node bench/bundle-size.js
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib'
 import { createRequire } from 'node:module'
@@ -57,7 +58,22 @@ export async function runBundleSize() {
       rows[e.name] = { label: e.label, error: String(err.message || err).split('\n')[0] }
     }
   }
-  return { title: 'Bundle size (esbuild --bundle --minify, ESM, browser)', date: new Date().toISOString(), esbuild: esbuild.version, clients: rows }
+  return { title: 'Bundle size (esbuild --bundle --minify, ESM, browser)', date: new Date().toISOString(), esbuild: esbuild.version, clients: rows, modules: await moduleSizes() }
+}
+
+/**
+ * What our bundle is made of: each module of src/ minified and gzipped on its own (so the column adds up to more
+ * than the bundle, whose gzip shares one dictionary). Shows which features the bytes pay for.
+ */
+async function moduleSizes() {
+  const dir = join(ROOT, 'src')
+  const rows = []
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
+    const result = await esbuild.build({ entryPoints: [join(dir, file)], bundle: false, minify: true, format: 'esm', target: 'es2022', write: false, logLevel: 'silent' })
+    const min = result.outputFiles[0].contents
+    rows.push({ module: `src/${file}`, min: min.length, gzip: gzipSync(min, { level: 9 }).length })
+  }
+  return rows.sort((a, b) => b.gzip - a.gzip)
 }
 
 export function bundleTable(b) {
@@ -66,6 +82,11 @@ export function bundleTable(b) {
   for (const row of Object.values(b.clients)) {
     if (row.skipped || row.error) lines.push(`| ${row.label} | | ${row.skipped || row.error} | | |`)
     else lines.push(`| ${row.label} | ${row.version ?? ''} | ${kb(row.min)} | ${kb(row.gzip)} | ${kb(row.brotli)} |`)
+  }
+  if (b.modules?.length) {
+    lines.push('', 'Our modules, each minified and gzipped alone (the bundle compresses them together, so it is smaller than the sum):', '')
+    lines.push('| module | min | min+gzip |', '|---|---:|---:|')
+    for (const m of b.modules) lines.push(`| ${m.module} | ${m.min} B | ${m.gzip} B |`)
   }
   return lines.join('\n')
 }

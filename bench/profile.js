@@ -3,6 +3,7 @@
 // sampled over the timed runs only.
 //
 //   node bench/profile.js [--client ours] [--scenario tokens] [--iters 8] [--top 25] [--keep]
+//   NODE=.runtimes/node24/node_modules/.bin/node node bench/profile.js    (another Node line, from npm run test:runtimes)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

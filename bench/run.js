@@ -166,7 +166,7 @@ function streamTable(sc, e) {
   const refMs = e.clients[ref]?.median
   for (const [name, row] of Object.entries(e.clients)) {
     const note = (row.buildChanged ? `build changed during the run (${row.buildChanged}); ` : '') + (row.skipped ? `skipped: ${row.skipped}` : row.dnf ? `DNF ${row.dnf}` : row.error ? `error: ${row.error.slice(0, 120)}` : row.wrong ? `**wrong**: ${row.wrong}` : name === 'drain' ? 'yes (length)' : 'yes')
-    const ms = row.median
+    const ms = row.median ?? NaN // NaN (did not finish) is stored as null in results.json
     const mbs = e.bytes && ms ? e.bytes / 1e6 / (ms / 1000) : NaN
     const eps = e.expected && ms && name !== 'drain' ? e.expected.count / (ms / 1000) : NaN
     lines.push(`| ${row.label}${name === 'ours' ? ' **(ours)**' : ''} | ${row.version ?? ''} | ${fmt.ms(ms)} | ${fmt.ms(row.min)} | ${fmt.ms(row.cpu)} | ${Number.isFinite(mbs) ? mbs.toFixed(0) : '—'} | ${fmt.num(eps)} | ${fmt.ratio(ms / refMs)} | ${note} |`)
@@ -193,7 +193,7 @@ function evaluateTargets(res) {
   }
   for (const line of res.nodeLines?.lines ?? []) {
     const c = line.clients
-    if (line.error || !c.ours || c.ours.wrong || line.version === res.machine?.node) continue
+    if (line.error || !c.ours || c.ours.wrong) continue
     const r = (peer) => (c[peer]?.wrong ? NaN : c[peer]?.median / c.ours.median)
     add(`token stream on Node ${line.version}: ours ≥ 1.0× eventsource-client`, r('eventsource-client'), NaN, (v) => v >= 1.0)
     add(`token stream on Node ${line.version}: ours ≥ 2× eventsource`, r('eventsource'), NaN, (v) => v >= 2.0)

@@ -7,6 +7,4 @@ import parser from './parser.js'
 import drain from './drain.js'
 
 export const CLIENTS = [ours, eventsourceClient, eventsource, microsoft, parser, drain]
-import ourparser from './tmp-ourparser.js'
-CLIENTS.push(ourparser)
 export const byName = Object.fromEntries(CLIENTS.map((c) => [c.name, c]))
