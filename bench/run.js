@@ -5,7 +5,7 @@
 //   node bench/run.js --quick            CI smoke (< 1 min): small streams, 1 round; writes bench/results.quick.json
 //   node bench/run.js --scenario tokens,memory     only those sections (merged into results.json / RESULTS.md)
 //   options: --rounds N  --warmup N  --iters N  --clients a,b  --no-write  --render (RESULTS.md from results.json only)
-//   sections: tokens tokens-irregular long-line big-events tokens-http node-lines memory bundle browser parser
+//   sections: tokens tokens-irregular long-line big-events tokens-http node-lines event-cost memory bundle browser parser
 //
 // Exit code 1 when our client (or the floor/ceiling) fails verification or crashes; a wrong or crashing peer is
 // reported in the table but does not fail the run. Targets are printed as met/missed; they never fail the run.
@@ -19,9 +19,10 @@ import { runBundleSize, bundleTable } from './bundle-size.js'
 import { browserTable } from './browser.js'
 import { runParser, parserTable, ourParserSource } from './parser.js'
 import { runNodeLines, nodeLinesTable } from './node-lines.js'
+import { runEventCost, eventCostTable } from './event-cost.js'
 
 const STREAMS = Object.keys(SCENARIOS)
-const SECTIONS = [...STREAMS, 'node-lines', 'memory', 'bundle', 'browser', 'parser']
+const SECTIONS = [...STREAMS, 'node-lines', 'event-cost', 'memory', 'bundle', 'browser', 'parser']
 
 const args = parseArgs()
 const quick = !!args.quick
@@ -125,6 +126,10 @@ if (streamNames.length) {
 if (only.includes('node-lines')) {
   log(`token stream on every Node line (${elapsed()})`)
   results.nodeLines = await runNodeLines({ quick, log })
+}
+if (only.includes('event-cost')) {
+  log(`one message event, created and dispatched, on every Node line (${elapsed()})`)
+  results.eventCost = await runEventCost({ quick, log })
 }
 if (only.includes('memory')) {
   log(`memory (${elapsed()})`)
@@ -255,6 +260,7 @@ function render(res) {
   ]
   for (const [sc, e] of Object.entries(res.streams ?? {})) parts.push('', streamTable(sc, e), '', `<sub>${e.date}</sub>`)
   if (res.nodeLines) parts.push('', nodeLinesTable(res.nodeLines), '', `<sub>${res.nodeLines.date}</sub>`)
+  if (res.eventCost) parts.push('', eventCostTable(res.eventCost), '', `<sub>${res.eventCost.date}</sub>`)
   if (res.memory) parts.push('', memoryTable(res.memory), '', `<sub>${res.memory.date}</sub>`)
   if (res.bundle) parts.push('', bundleTable(res.bundle), '', `<sub>${res.bundle.date}</sub>`)
   if (res.browser) parts.push('', res.browser.error ? `### Chromium\n\nerror: ${res.browser.error}` : browserTable(res.browser), '', `<sub>${res.browser.date ?? ''}</sub>`)
@@ -272,6 +278,7 @@ if (!quick && only !== SECTIONS && existsSync(jsonPath)) {
     merged = { ...prev, ...results, streams: { ...prev.streams, ...results.streams } }
     for (const k of ['memory', 'bundle', 'browser', 'parser']) if (!only.includes(k)) merged[k] = prev[k]
     if (!only.includes('node-lines')) merged.nodeLines = prev.nodeLines
+    if (!only.includes('event-cost')) merged.eventCost = prev.eventCost
   } catch {}
 }
 const md = render(merged)

@@ -3,9 +3,9 @@
  * five attributes, `initMessageEvent`), built without the runtime's `MessageEvent` constructor.
  *
  * Why: on Node 22 and 24 that constructor is undici's WebIDL layer, which converts an init dictionary, validates a
- * `source` and copies a `ports` array for every event. Creating and dispatching one costs about six times a plain
- * `Event` subclass (bench/RESULTS.md), and a token stream is one event per few dozen bytes. An SSE message never
- * has a source or ports, so this class stores its three strings and leaves the rest out.
+ * `source` and copies a `ports` array for every event. Creating and dispatching one takes about five times as long
+ * as this class (bench/event-cost.js), and a token stream is one event per few dozen bytes. An SSE message never has
+ * a source or ports, so this class stores its three strings and leaves the rest out.
  *
  * It extends `Event`, so every EventTarget accepts and dispatches it natively (target, phases, listeners,
  * `stopImmediatePropagation`), and its prototype chain runs through `MessageEvent.prototype`, so `instanceof` and
