@@ -91,53 +91,37 @@ export function readSettings(init: FetchEventSourceInit | undefined | null): Set
 }
 
 function validate(options: FetchEventSourceInit): Settings {
-  if (typeof options !== 'object') throw new TypeError('FetchEventSource: init must be an object')
+  if (typeof options !== 'object') invalid('init', 'an object', options)
 
   const method = options.method === undefined ? 'GET' : options.method
-  if (typeof method !== 'string' || !TOKEN.test(method)) {
-    throw new TypeError(`FetchEventSource: method must be an HTTP token, got ${describe(method)}`)
-  }
-  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
-    throw new TypeError(`FetchEventSource: method ${method} is forbidden by fetch`)
-  }
+  if (typeof method !== 'string' || !TOKEN.test(method)) invalid('method', 'an HTTP token', method)
+  const upper = method.toUpperCase()
+  if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`FetchEventSource: method ${method} is forbidden by fetch`)
 
   const { headers, body } = options
   // Static headers are checked now, so a CR/LF or an invalid name is refused before any request is made.
   if (headers !== undefined && typeof headers !== 'function') new Headers(headers)
-  const upper = method.toUpperCase()
   if ((upper === 'GET' || upper === 'HEAD') && body != null && typeof body !== 'function') {
     throw new TypeError(`FetchEventSource: a ${upper} request cannot have a body`)
   }
 
   const lastEventId = options.lastEventId === undefined ? '' : options.lastEventId
-  if (typeof lastEventId !== 'string') {
-    throw new TypeError(`FetchEventSource: lastEventId must be a string, got ${describe(lastEventId)}`)
-  }
-  if (/[\r\n\0]/.test(lastEventId)) {
-    throw new TypeError('FetchEventSource: lastEventId must not contain CR, LF or NUL')
-  }
+  if (typeof lastEventId !== 'string') invalid('lastEventId', 'a string', lastEventId)
+  if (/[\r\n\0]/.test(lastEventId)) invalid('lastEventId', 'free of CR, LF and NUL', lastEventId)
 
   const maxBufferSize = options.maxBufferSize === undefined ? DEFAULT_MAX_BUFFER_SIZE : options.maxBufferSize
   if (typeof maxBufferSize !== 'number' || !(maxBufferSize >= 1) || (maxBufferSize !== Infinity && !Number.isInteger(maxBufferSize))) {
-    throw new TypeError(`FetchEventSource: maxBufferSize must be a positive integer or Infinity, got ${describe(maxBufferSize)}`)
+    invalid('maxBufferSize', 'a positive integer or Infinity', maxBufferSize)
   }
 
   const heartbeatTimeout = options.heartbeatTimeout === undefined ? 0 : options.heartbeatTimeout
   if (typeof heartbeatTimeout !== 'number' || !(heartbeatTimeout >= 0)) {
-    throw new TypeError(`FetchEventSource: heartbeatTimeout must be a non-negative number of milliseconds, got ${describe(heartbeatTimeout)}`)
+    invalid('heartbeatTimeout', 'a non-negative number of milliseconds', heartbeatTimeout)
   }
 
-  const customFetch = options.fetch
-  if (customFetch !== undefined && typeof customFetch !== 'function') {
-    throw new TypeError(`FetchEventSource: fetch must be a function, got ${describe(customFetch)}`)
-  }
-  const onResponse = options.onResponse
-  if (onResponse !== undefined && typeof onResponse !== 'function') {
-    throw new TypeError(`FetchEventSource: onResponse must be a function, got ${describe(onResponse)}`)
-  }
   const signal = options.signal
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
-    throw new TypeError(`FetchEventSource: signal must be an AbortSignal, got ${describe(signal)}`)
+    invalid('signal', 'an AbortSignal', signal)
   }
 
   return {
@@ -146,10 +130,10 @@ function validate(options: FetchEventSourceInit): Settings {
     headers,
     body,
     lastEventId,
-    onResponse,
+    onResponse: optionalFunction(options.onResponse, 'onResponse'),
     maxBufferSize,
     decodeBase64: Boolean(options.decodeBase64),
-    fetch: customFetch,
+    fetch: optionalFunction(options.fetch, 'fetch'),
     signal,
     retry: readRetryPolicy(options.retry),
     heartbeatTimeout: heartbeatTimeout === Infinity ? 0 : heartbeatTimeout,
@@ -168,30 +152,34 @@ const DEFAULT_RETRY: Settings['retry'] = Object.freeze({
 
 function readRetryPolicy(policy: RetryPolicy | undefined): Settings['retry'] {
   if (policy === undefined) return DEFAULT_RETRY
-  const given: RetryPolicy = policy
-  if (typeof given !== 'object') throw new TypeError('FetchEventSource: retry must be an object')
-  const initialDelay = number(given.initialDelay, 3000, 'retry.initialDelay', 0, false)
-  const maxDelay = number(given.maxDelay, 30000, 'retry.maxDelay', 0, true)
-  const factor = number(given.factor, 2, 'retry.factor', 1, false)
-  const jitter = number(given.jitter, 0.2, 'retry.jitter', 0, false)
-  if (jitter > 1) throw new TypeError(`FetchEventSource: retry.jitter must be between 0 and 1, got ${jitter}`)
-  const maxAttempts = number(given.maxAttempts, Infinity, 'retry.maxAttempts', 1, true)
-  if (maxAttempts !== Infinity && !Number.isInteger(maxAttempts)) {
-    throw new TypeError(`FetchEventSource: retry.maxAttempts must be a whole number or Infinity, got ${maxAttempts}`)
-  }
-  const { shouldRetry } = given
-  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') {
-    throw new TypeError(`FetchEventSource: retry.shouldRetry must be a function, got ${describe(shouldRetry)}`)
-  }
+  if (typeof policy !== 'object') invalid('retry', 'an object', policy)
+  const initialDelay = number(policy.initialDelay, 3000, 'retry.initialDelay', 0, false)
+  const maxDelay = number(policy.maxDelay, 30000, 'retry.maxDelay', 0, true)
+  const factor = number(policy.factor, 2, 'retry.factor', 1, false)
+  const jitter = number(policy.jitter, 0.2, 'retry.jitter', 0, false)
+  if (jitter > 1) invalid('retry.jitter', 'between 0 and 1', jitter)
+  const maxAttempts = number(policy.maxAttempts, Infinity, 'retry.maxAttempts', 1, true)
+  if (maxAttempts !== Infinity && !Number.isInteger(maxAttempts)) invalid('retry.maxAttempts', 'a whole number or Infinity', maxAttempts)
+  const shouldRetry = optionalFunction(policy.shouldRetry, 'retry.shouldRetry')
   return { initialDelay, maxDelay, factor, jitter, maxAttempts, shouldRetry }
 }
 
 function number(value: unknown, fallback: number, name: string, min: number, infinite: boolean): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!infinite && value === Infinity)) {
-    throw new TypeError(`FetchEventSource: ${name} must be a number ≥ ${min}${infinite ? ' or Infinity' : ''}, got ${describe(value)}`)
+    invalid(name, `a number ≥ ${min}${infinite ? ' or Infinity' : ''}`, value)
   }
   return value
+}
+
+function optionalFunction<T>(value: T, name: string): T {
+  if (value !== undefined && typeof value !== 'function') invalid(name, 'a function', value)
+  return value
+}
+
+/** Every option error reads the same way: which option, what it must be, what it got. */
+function invalid(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`FetchEventSource: ${name} must be ${expected}, got ${describe(value)}`)
 }
 
 function describe(value: unknown): string {
