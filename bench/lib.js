@@ -1,10 +1,28 @@
 // Small helpers shared by the benchmark scripts (Node only).
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import os from 'node:os'
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Imports a TypeScript module of src/ that the package does not export (the parser, the message event class):
+ * esbuild bundles it into a temporary file, which is removed once imported.
+ */
+export async function importSource(file) {
+  const esbuild = await import('esbuild')
+  const dir = mkdtempSync(join(os.tmpdir(), 'fes-bench-'))
+  const outfile = join(dir, 'module.mjs')
+  try {
+    await esbuild.build({ entryPoints: [file], bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', outfile, logLevel: 'silent' })
+    return await import(pathToFileURL(outfile).href)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 /** `--name value` / `--flag` parsing. */
 export function parseArgs(argv = process.argv.slice(2)) {

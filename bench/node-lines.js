@@ -13,17 +13,29 @@ import { parseArgs, median, runJsonChild, fmt } from './lib.js'
 export const NODE_LINE_CLIENTS = ['ours', 'eventsource-client', 'eventsource', 'parser']
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
 
-/** Median ms per Node line and client on the in-memory token stream; rounds alternate lines and clients. */
-export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log = console.log } = {}) {
+/**
+ * Every Node line of the runtime matrix with its binary, installing the missing ones: `{ name, version, bin }`, or
+ * `{ name, version, error }` for a line that could not be installed.
+ */
+export async function nodeLines() {
   const lines = []
   for (const runtime of RUNTIMES.filter((r) => r.kind === 'node')) {
     try {
       const { bin, version } = await ensureRuntime(runtime)
-      lines.push({ name: runtime.name, version, bin, clients: Object.fromEntries(NODE_LINE_CLIENTS.map((c) => [c, { rounds: [] }])) })
+      lines.push({ name: runtime.name, version, bin })
     } catch (error) {
-      lines.push({ name: runtime.name, version: runtime.version, error: String(error.message ?? error).split('\n')[0], clients: {} })
+      lines.push({ name: runtime.name, version: runtime.version, error: String(error.message ?? error).split('\n')[0] })
     }
   }
+  return lines
+}
+
+/** Median ms per Node line and client on the in-memory token stream; rounds alternate lines and clients. */
+export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log = console.log } = {}) {
+  const lines = (await nodeLines()).map((line) => ({
+    ...line,
+    clients: line.error ? {} : Object.fromEntries(NODE_LINE_CLIENTS.map((c) => [c, { rounds: [] }])),
+  }))
   for (let r = 0; r < rounds; r++) {
     for (const line of lines.filter((l) => !l.error)) {
       const order = NODE_LINE_CLIENTS.map((_, i) => NODE_LINE_CLIENTS[(i + r) % NODE_LINE_CLIENTS.length])

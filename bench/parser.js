@@ -5,13 +5,12 @@
 //
 //   node bench/parser.js [--quick] [--rounds N]
 //   node --expose-gc bench/parser.js --parser ours --scenario tokens   (one process; what the table spawns)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { buildScenario, createSink, verify } from './scenarios.js'
-import { parseArgs, median, runJsonChild, fmt, ROOT } from './lib.js'
+import { parseArgs, median, runJsonChild, fmt, importSource, ROOT } from './lib.js'
 
 const require = createRequire(import.meta.url)
 export const OUR_PARSER_SOURCES = ['src/parser.ts', 'src/event-stream-parser.ts'].map((p) => join(ROOT, p))
@@ -25,26 +24,18 @@ const PARSERS = {
     available: () => !!ourParserSource() || 'no src/parser.ts or src/event-stream-parser.ts',
     version: () => ourParserSource().slice(ROOT.length),
     async make(onEvent) {
-      const esbuild = await import('esbuild')
-      const dir = mkdtempSync(join(tmpdir(), 'fes-parser-'))
-      const outfile = join(dir, 'parser.mjs')
-      try {
-        await esbuild.build({ entryPoints: [ourParserSource()], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile, logLevel: 'silent' })
-        const mod = await import(pathToFileURL(outfile).href)
-        if (mod.EventStreamParser) {
-          const sink = { onEvent: (type, data) => onEvent(type, data), onRetry() {}, onOverflow() { throw new Error('overflow') } }
-          const p = new mod.EventStreamParser(sink, Infinity)
-          p.reset?.('')
-          return (chunk) => p.feed(chunk)
-        }
-        if (mod.createParser) {
-          const p = mod.createParser({ onEvent: (e) => onEvent(e.event || e.type || 'message', e.data) })
-          return (chunk) => p.feed(chunk)
-        }
-        throw new Error(`unknown parser API: exports ${Object.keys(mod).join(', ')}`)
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
+      const mod = await importSource(ourParserSource())
+      if (mod.EventStreamParser) {
+        const sink = { onEvent: (type, data) => onEvent(type, data), onRetry() {}, onOverflow() { throw new Error('overflow') } }
+        const p = new mod.EventStreamParser(sink, Infinity)
+        p.reset?.('')
+        return (chunk) => p.feed(chunk)
       }
+      if (mod.createParser) {
+        const p = mod.createParser({ onEvent: (e) => onEvent(e.event || e.type || 'message', e.data) })
+        return (chunk) => p.feed(chunk)
+      }
+      throw new Error(`unknown parser API: exports ${Object.keys(mod).join(', ')}`)
     },
   },
   'eventsource-parser': {

@@ -2,7 +2,7 @@
 // memory, bundle size, Chromium, and the parser micro-benchmark when the project has its own parser.
 //
 //   node bench/run.js                    full run (~6–9 min on 2 cores); writes bench/results.json + bench/RESULTS.md
-//   node bench/run.js --quick            CI smoke (< 1 min): small streams, 1 round; writes bench/results.quick.json
+//   node bench/run.js --quick            smoke test (~2 min): small streams, 1 round; writes bench/results.quick.json
 //   node bench/run.js --scenario tokens,memory     only those sections (merged into results.json / RESULTS.md)
 //   options: --rounds N  --warmup N  --iters N  --clients a,b  --no-write  --render (RESULTS.md from results.json only)
 //   sections: tokens tokens-irregular long-line big-events tokens-http node-lines event-cost memory bundle browser parser
@@ -22,7 +22,9 @@ import { runNodeLines, nodeLinesTable } from './node-lines.js'
 import { runEventCost, eventCostTable } from './event-cost.js'
 
 const STREAMS = Object.keys(SCENARIOS)
-const SECTIONS = [...STREAMS, 'node-lines', 'event-cost', 'memory', 'bundle', 'browser', 'parser']
+/** The sections after the streams, each stored under its own key of results.json. */
+const RESULT_KEYS = { 'node-lines': 'nodeLines', 'event-cost': 'eventCost', memory: 'memory', bundle: 'bundle', browser: 'browser', parser: 'parser' }
+const SECTIONS = [...STREAMS, ...Object.keys(RESULT_KEYS)]
 
 const args = parseArgs()
 const quick = !!args.quick
@@ -122,7 +124,7 @@ if (streamNames.length) {
   }
 }
 
-// ---- memory, bundle, browser, parser ---------------------------------------------------------------------------
+// ---- Node lines, event cost, memory, bundle, browser, parser ---------------------------------------------------
 if (only.includes('node-lines')) {
   log(`token stream on every Node line (${elapsed()})`)
   results.nodeLines = await runNodeLines({ quick, log })
@@ -198,7 +200,8 @@ function evaluateTargets(res) {
   }
   for (const line of res.nodeLines?.lines ?? []) {
     const c = line.clients
-    if (line.error || !c.ours || c.ours.wrong) continue
+    // The run's own Node line already has its rows above, from the (longer) token stream section.
+    if (line.error || !c.ours || c.ours.wrong || `v${line.version}` === res.machine?.node) continue
     const r = (peer) => (c[peer]?.wrong ? NaN : c[peer]?.median / c.ours.median)
     add(`token stream on Node ${line.version}: ours ≥ 1.0× eventsource-client`, r('eventsource-client'), NaN, (v) => v >= 1.0)
     add(`token stream on Node ${line.version}: ours ≥ 2× eventsource`, r('eventsource'), NaN, (v) => v >= 2.0)
@@ -276,9 +279,7 @@ if (!quick && only !== SECTIONS && existsSync(jsonPath)) {
   try {
     const prev = JSON.parse(readFileSync(jsonPath, 'utf8'))
     merged = { ...prev, ...results, streams: { ...prev.streams, ...results.streams } }
-    for (const k of ['memory', 'bundle', 'browser', 'parser']) if (!only.includes(k)) merged[k] = prev[k]
-    if (!only.includes('node-lines')) merged.nodeLines = prev.nodeLines
-    if (!only.includes('event-cost')) merged.eventCost = prev.eventCost
+    for (const [section, key] of Object.entries(RESULT_KEYS)) if (!only.includes(section)) merged[key] = prev[key]
   } catch {}
 }
 const md = render(merged)
