@@ -1,11 +1,36 @@
-/** Why an `error` event fired, besides HTTP status numbers. */
+/**
+ * Why an `error` event fired, besides HTTP status numbers. Each code has one meaning, and the source's
+ * `readyState` when the event is dispatched says what follows (CONNECTING: a reconnect is scheduled; CLOSED: the
+ * source has ended). The defaults below are what happens without a `retry.shouldRetry`.
+ *
+ * - `network`: fetch failed without a response (refused, DNS, reset, CORS). Retried by default.
+ * - `connection-lost`: the response body failed mid-stream. Reconnects.
+ * - `stream-ended`: the server ended the response cleanly. Reconnects (the spec's "reestablish the connection").
+ * - `heartbeat-timeout`: nothing arrived for `heartbeatTimeout` ms. Reconnects.
+ * - `aborted`: something other than the source aborted the request or the response (a custom fetch's own signal,
+ *   page teardown). Ends the source.
+ * - `unsupported-scheme`: the URL is not http(s). Ends the source; no request is made.
+ * - `invalid-request`: a `headers` or `body` function threw, or produced headers or a body fetch refuses. Ends the
+ *   source by default: a programming error fails loudly, once.
+ * - `redirect`: a redirect refused by `redirect: 'error'`. Ends the source by default.
+ * - `invalid-content-type`, `response-rejected` (an `onResponse` that threw), and status numbers: the response was
+ *   refused. Ends the source by default.
+ * - `max-buffer-size-exceeded`: a line or an event outgrew `maxBufferSize`. Ends the source.
+ * - `invalid-base64`: one event's data did not decode with `decodeBase64`; the event is skipped, the source stays OPEN.
+ */
 export type FetchEventSourceErrorCode =
   | 'network'
+  | 'connection-lost'
+  | 'stream-ended'
+  | 'heartbeat-timeout'
+  | 'aborted'
+  | 'unsupported-scheme'
+  | 'invalid-request'
+  | 'redirect'
   | 'invalid-content-type'
   | 'response-rejected'
   | 'max-buffer-size-exceeded'
   | 'invalid-base64'
-  | 'heartbeat-timeout'
 
 export interface FetchEventSourceErrorDetails {
   /** An HTTP status number for a refused status, otherwise one of the string codes. */
@@ -15,19 +40,24 @@ export interface FetchEventSourceErrorDetails {
   response?: Response
 }
 
+/** The hooks Node's `util.inspect` and Deno's `console.log` look for on an object that formats itself. */
+const NODE_INSPECT = Symbol.for('nodejs.util.inspect.custom')
+const DENO_INSPECT = Symbol.for('Deno.customInspect')
+
 /**
  * Thrown by `assertEventStream`, and the rejection of a `for await` loop whose source failed for good.
  * Carries the same `code`, `cause` and `response` as the `error` event that reported it.
  */
 export class FetchEventSourceError extends Error {
   readonly code: FetchEventSourceErrorCode | number
-  readonly response: Response | undefined
+  declare readonly response: Response | undefined
 
   constructor(details: FetchEventSourceErrorDetails) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause })
     this.name = 'FetchEventSourceError'
     this.code = details.code
-    this.response = details.response
+    // Not enumerable: printing an error should show what happened, not a Response's internals.
+    Object.defineProperty(this, 'response', { value: details.response, writable: false, enumerable: false, configurable: true })
   }
 }
 
@@ -48,4 +78,29 @@ export class FetchEventSourceErrorEvent extends Event {
     this.cause = details.cause
     this.response = details.response
   }
+}
+
+/**
+ * `console.log` of an error or an error event, in Node and Deno. Node's own `Event` inspector shows `type`,
+ * `defaultPrevented`, `cancelable` and `timeStamp` and hides every field a subclass adds, the ones worth seeing;
+ * an error would otherwise print its whole `Response`. Installed off the class bodies, so the declared shape of
+ * both classes stays what the types say.
+ */
+function inspectable<T>(prototype: T, inspect: (this: T) => string): void {
+  for (const key of [NODE_INSPECT, DENO_INSPECT]) {
+    Object.defineProperty(prototype, key, { value: inspect, enumerable: false, configurable: true, writable: true })
+  }
+}
+inspectable(FetchEventSourceError.prototype, function () {
+  return `${this.stack ?? `${this.name}: ${this.message}`}\n    ${summary(this.code, this.response)}`
+})
+inspectable(FetchEventSourceErrorEvent.prototype, function () {
+  return `FetchEventSourceErrorEvent ${summary(this.code, this.response, this.message)}`
+})
+
+function summary(code: FetchEventSourceErrorCode | number, response: Response | undefined, message?: string): string {
+  const fields = [`code: ${JSON.stringify(code)}`]
+  if (message !== undefined) fields.push(`message: ${JSON.stringify(message)}`)
+  if (response !== undefined) fields.push(`status: ${response.status}`)
+  return `{ ${fields.join(', ')} }`
 }

@@ -9,8 +9,9 @@ import { EventStreamParser, type EventStreamSink } from './event-stream-parser.j
 import { SourceMessageEvent } from './message-event.js'
 import { MessageIterator } from './message-iterator.js'
 import { readSettings, type FetchEventSourceInit, type Settings } from './options.js'
-import { buildRequestInit } from './request.js'
-import { clampTimerDelay, reconnectDelay } from './retry-delay.js'
+import { buildRequest } from './request.js'
+import { clampTimerDelay, reconnectDelay, retryAfter, stormFloor } from './retry-delay.js'
+import type { EventHandlerValue, FetchEventSourceEventMap, FetchEventSourceMessageEvent } from './event-source.js'
 
 const CONNECTING = 0
 const OPEN = 1
@@ -20,18 +21,14 @@ const STREAM: TextDecodeOptions = { stream: true }
 
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
 type Handler = ((this: FetchEventSource, event: any) => unknown) | null
+/** The statuses fetch follows (fetch §4.4 "HTTP-redirect fetch"): with redirect 'manual', Node returns them as is. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 type HandlerType = 'open' | 'message' | 'error'
 
 // Set by the class's static block: how ParserSink reaches the source's private members.
 let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
 let sinkRetry: (source: FetchEventSource, ms: number) => void
 let sinkOverflow: (source: FetchEventSource) => void
-
-export interface FetchEventSourceEventMap {
-  open: Event
-  message: MessageEvent<string>
-  error: FetchEventSourceErrorEvent
-}
 
 /**
  * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the
@@ -59,8 +56,13 @@ export class FetchEventSource extends EventTarget {
   readonly #parser: EventStreamParser
   /** The reconnection time: starts at `retry.initialDelay`, replaced by each valid `retry:` field (rule 20). */
   #reconnectionTime: number
-  /** Failed attempts in a row; an accepted response resets it. Drives backoff and `maxAttempts`. */
+  /**
+   * Attempts in a row that delivered no event: failed ones, and accepted ones that ended empty. An event resets it.
+   * Drives backoff (with its storm floor) and `maxAttempts`.
+   */
   #failures = 0
+  /** Whether the current connection has dispatched a message: decides, when it ends, whether it failed. */
+  #delivered = false
   #controller: AbortController | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined
@@ -108,7 +110,7 @@ export class FetchEventSource extends EventTarget {
       const scheme = parsed.protocol
       if (scheme !== 'http:' && scheme !== 'https:') {
         // Futile to retry (rule 13): fail at once, without throwing from the constructor.
-        this.#fail({ code: 'network', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
+        this.#fail({ code: 'unsupported-scheme', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
         return
       }
       this.#connect()
@@ -124,20 +126,21 @@ export class FetchEventSource extends EventTarget {
     return this.#parser.lastEventId
   }
 
-  get onopen(): ((this: FetchEventSource, event: Event) => unknown) | null {
-    return this.#handlers?.open ?? null
+  // Read as lib.dom's handler type, written precisely: see EventHandlerValue in types.ts.
+  get onopen(): EventHandlerValue {
+    return (this.#handlers?.open ?? null) as EventHandlerValue
   }
   set onopen(handler: ((this: FetchEventSource, event: Event) => unknown) | null) {
     this.#setHandler('open', handler)
   }
-  get onmessage(): ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null {
-    return this.#handlers?.message ?? null
+  get onmessage(): EventHandlerValue {
+    return (this.#handlers?.message ?? null) as EventHandlerValue
   }
-  set onmessage(handler: ((this: FetchEventSource, event: MessageEvent<string>) => unknown) | null) {
+  set onmessage(handler: ((this: FetchEventSource, event: FetchEventSourceMessageEvent) => unknown) | null) {
     this.#setHandler('message', handler)
   }
-  get onerror(): ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null {
-    return this.#handlers?.error ?? null
+  get onerror(): EventHandlerValue {
+    return (this.#handlers?.error ?? null) as EventHandlerValue
   }
   set onerror(handler: ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null) {
     this.#setHandler('error', handler)
@@ -151,7 +154,7 @@ export class FetchEventSource extends EventTarget {
   }
 
   /** Every message of every event type, in arrival order, across reconnects. Leaving the loop closes the source. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<MessageEvent<string>> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<FetchEventSourceMessageEvent> {
     const iterator = new MessageIterator(() => {
       this.#iterators?.delete(iterator)
       this.close()
@@ -202,6 +205,7 @@ export class FetchEventSource extends EventTarget {
       }
       data = decoded
     }
+    this.#delivered = true
     const event = new SourceMessageEvent(type, data, this.#origin, lastEventId)
     this.dispatchEvent(event)
     const iterators = this.#iterators
@@ -225,15 +229,18 @@ export class FetchEventSource extends EventTarget {
     const settings = this.#settings
     let response: Response
     try {
-      const init = await buildRequestInit(settings, this.#parser.lastEventId, controller.signal)
+      const request = await buildRequest(settings, this.url, this.#parser.lastEventId, controller.signal)
       if (controller !== this.#controller) return
       // Looked up per attempt, so a fetch patched after construction (tests, polyfills) is used.
-      response = await (settings.fetch ?? globalThis.fetch)(this.url, init)
+      response = await (settings.fetch ?? globalThis.fetch)(request.url, request.init)
     } catch (error) {
       if (controller !== this.#controller) return
-      if (isAbortError(error)) {
+      if (error instanceof FetchEventSourceError) {
+        // A headers or body function threw or produced what fetch refuses: ends the source unless shouldRetry says.
+        this.#attemptFailed({ code: error.code, message: error.message, cause: error.cause }, true)
+      } else if (isAbortError(error)) {
         // An abort the source did not cause (page teardown, a custom fetch giving up): fail (rule 12).
-        this.#fail({ code: 'network', message: 'The request was aborted', cause: error })
+        this.#fail({ code: 'aborted', message: 'The request was aborted', cause: error })
       } else {
         this.#attemptFailed({ code: 'network', message: `Failed to fetch ${this.url}: ${errorMessage(error)}`, cause: error }, false)
       }
@@ -241,6 +248,12 @@ export class FetchEventSource extends EventTarget {
     }
     if (controller !== this.#controller) {
       discard(response)
+      return
+    }
+    if (settings.redirect === 'error' && isRedirect(response)) {
+      discard(response)
+      const location = response.type === 'opaqueredirect' ? '' : ` to ${response.headers.get('location')}`
+      this.#attemptFailed({ code: 'redirect', message: `Refused a redirect${location} (redirect: 'error')`, response }, true)
       return
     }
     // Only with a heartbeat: a timestamp is a heap number, 16 bytes an idle source would carry for nothing.
@@ -265,9 +278,10 @@ export class FetchEventSource extends EventTarget {
       return
     }
 
-    // Announce the connection (rule 16).
-    this.#failures = 0
+    // Announce the connection (rule 16). The backoff count stays: an accepted response that ends without an event
+    // is one more failure in a row, so a server that accepts and closes at once cannot draw a reconnect storm.
     this.#origin = originOf(response.url || this.url)
+    this.#delivered = false
     this.#readyState = OPEN
     this.dispatchEvent(new Event('open'))
     if (controller !== this.#controller) {
@@ -311,23 +325,25 @@ export class FetchEventSource extends EventTarget {
         }
       } catch (error) {
         if (controller !== this.#controller) return
-        if (isAbortError(error)) this.#fail({ code: 'network', message: 'The response was aborted', cause: error })
-        else this.#reestablish({ code: 'network', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
+        if (isAbortError(error)) this.#fail({ code: 'aborted', message: 'The response was aborted', cause: error })
+        else this.#reestablish({ code: 'connection-lost', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
         return
       } finally {
         if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
       }
     }
     // The body ended: the pending, incomplete event is discarded with its id (rule 33), then reconnect (rule 17).
-    this.#reestablish({ code: 'network', message: 'The server closed the stream' })
+    this.#reestablish({ code: 'stream-ended', message: 'The server ended the stream' })
   }
 
   /** An accepted stream ended or broke: CONNECTING, `error`, wait the reconnection time, fetch again (rule 17). */
   #reestablish(details: FetchEventSourceErrorDetails): void {
     this.#endAttempt()
+    // A connection that delivered an event did its job, and backoff starts over; one that ended empty failed.
+    const failures = this.#delivered ? (this.#failures = 0) : ++this.#failures
     this.#readyState = CONNECTING
     this.#dispatchError(details)
-    if (this.#readyState === CONNECTING) this.#schedule(reconnectDelay(this.#reconnectionTime, this.#failures, this.#settings.retry))
+    if (this.#readyState === CONNECTING) this.#schedule(reconnectDelay(this.#reconnectionTime, failures, this.#settings.retry))
   }
 
   /**
@@ -358,10 +374,23 @@ export class FetchEventSource extends EventTarget {
     this.#readyState = CONNECTING
     this.#dispatchError(details)
     if (this.#readyState !== CONNECTING) return
-    const delay = typeof verdict === 'number' && !Number.isNaN(verdict)
-      ? clampTimerDelay(verdict)
-      : reconnectDelay(this.#reconnectionTime, failures, policy)
-    this.#schedule(delay)
+    this.#schedule(this.#retryDelay(verdict, failures, details.response))
+  }
+
+  /**
+   * A number from `shouldRetry` is the caller's choice, uncapped. Otherwise the computed backoff, stretched to a
+   * `Retry-After` the response carried and capped by `maxDelay`. Either way, never under the storm floor.
+   */
+  #retryDelay(verdict: boolean | number, failures: number, response: Response | undefined): number {
+    const policy = this.#settings.retry
+    let delay: number
+    if (typeof verdict === 'number' && !Number.isNaN(verdict)) delay = verdict
+    else {
+      delay = reconnectDelay(this.#reconnectionTime, failures, policy)
+      const requested = retryAfter(response)
+      if (requested !== undefined && requested > delay) delay = Math.min(requested, Math.max(policy.maxDelay, delay))
+    }
+    return clampTimerDelay(Math.max(delay, stormFloor(failures, policy)))
   }
 
   /** Fail the connection: CLOSED, one `error`, never reconnect (rule 18). */
@@ -538,6 +567,11 @@ function errorMessage(error: unknown): string {
     return `${error.message}${cause}`
   }
   return String(error)
+}
+
+/** A redirect fetch was told not to follow: Node returns the 3xx itself, browsers an opaque-redirect response. */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (REDIRECT_STATUSES.has(response.status) && response.headers.has('location'))
 }
 
 /** Releases a response we will not read, so its connection does not linger. */

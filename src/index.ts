@@ -1,4 +1,13 @@
-export { FetchEventSource, FetchEventSource as EventSource, type FetchEventSourceEventMap } from './fetch-event-source.js'
+export { FetchEventSource, FetchEventSource as EventSource } from './event-source.js'
+export type {
+  EventHandlerValue,
+  AddListenerOptions,
+  EventListenerLike,
+  ListenerOptions,
+  FetchEventSourceConstructor,
+  FetchEventSourceEventMap,
+  FetchEventSourceMessageEvent,
+} from './event-source.js'
 export { assertEventStream } from './assert-event-stream.js'
 export {
   FetchEventSourceError,

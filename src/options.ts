@@ -1,10 +1,15 @@
 import type { FetchEventSourceErrorCode } from './errors.js'
 
+// lib.dom's `HeadersInit` and `BodyInit`, read off `RequestInit`, which both lib.dom and `@types/node` declare: the
+// declarations then compile without the DOM lib (see types.ts).
+type HeadersInitLike = NonNullable<RequestInit['headers']>
+type BodyInitLike = NonNullable<RequestInit['body']>
+
 /** Headers for every attempt; a function is called before each (re)connection, e.g. for a fresh auth token. */
-export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>)
+export type HeadersSource = HeadersInitLike | (() => HeadersInitLike | Promise<HeadersInitLike>)
 
 /** A request body; a function is called per attempt, for one-shot bodies such as streams. */
-export type BodySource = BodyInit | null | (() => BodyInit | null | Promise<BodyInit | null>)
+export type BodySource = BodyInitLike | null | (() => BodyInitLike | null | Promise<BodyInitLike | null>)
 
 /** What `shouldRetry` is told about a failed attempt. */
 export interface RetryErrorInfo {
@@ -18,15 +23,19 @@ export interface RetryPolicy {
   initialDelay?: number
   /** Cap on the grown delay, in milliseconds. Default 30000. */
   maxDelay?: number
-  /** Growth of the delay over consecutive failed attempts; an accepted response resets it. Default 2. */
+  /** Growth of the delay over consecutive attempts that delivered no event; an event resets it. Default 2. */
   factor?: number
   /** Random share (0–1) taken off grown delays only, so the first reconnect keeps the spec's timing. Default 0.2. */
   jitter?: number
-  /** Failed attempts in a row, the first request included, before the source closes. Default Infinity. */
+  /**
+   * Attempts in a row that delivered no event, the first request included, before the source closes (counted when
+   * an attempt fails before its response is accepted). Default Infinity.
+   */
   maxAttempts?: number
   /**
-   * Called for every failed attempt (network error, bad status, wrong content type, refused response). `true`
-   * retries, `false` ends the source, a number retries after that many milliseconds (e.g. from `Retry-After`).
+   * Called for every failed attempt (network error, bad status, wrong content type, refused response, redirect,
+   * invalid request). `true` retries, `false` ends the source, a number retries after that many milliseconds.
+   * Without it, `network` and `heartbeat-timeout` retry and everything else ends the source.
    */
   shouldRetry?: (error: RetryErrorInfo, attempt: number) => boolean | number
 }
@@ -42,6 +51,18 @@ export interface FetchEventSourceInit {
   body?: BodySource
   /** `Last-Event-ID` for the first request; the ids the stream sends replace it. */
   lastEventId?: string
+  /**
+   * How the last event ID travels: the `Last-Event-ID` header (the default, as `EventSource`), a URL query
+   * parameter (no CORS preflight, any id survives), or both.
+   */
+  lastEventIdIn?: 'header' | 'query' | 'both'
+  /** The query parameter's name with `lastEventIdIn` `'query'` or `'both'`. Default `'lastEventId'`. */
+  lastEventIdParam?: string
+  /**
+   * `'follow'` (the default) follows redirects as `fetch` does; `'error'` refuses them: the source ends with code
+   * `redirect` and no request reaches the redirect's target.
+   */
+  redirect?: 'follow' | 'error'
   /**
    * Called with every response before its body is read. Replaces the default check (status 200 and
    * `text/event-stream`, exported as `assertEventStream`); throw or reject to refuse the response.
@@ -60,7 +81,7 @@ export interface FetchEventSourceInit {
   heartbeatTimeout?: number
 }
 
-export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
+const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
 
 /** Everything a connection attempt reads, validated once at construction. */
 export interface Settings {
@@ -69,6 +90,11 @@ export interface Settings {
   headers: HeadersSource | undefined
   body: BodySource | undefined
   lastEventId: string
+  /** Where the last event ID goes: the header, the query parameter, or both. */
+  lastEventIdInHeader: boolean
+  /** The query parameter's name, or '' for none. */
+  lastEventIdParam: string
+  redirect: 'follow' | 'error'
   onResponse: ((response: Response) => void | Promise<void>) | undefined
   maxBufferSize: number
   decodeBase64: boolean
@@ -109,6 +135,16 @@ function validate(options: FetchEventSourceInit): Settings {
   if (typeof lastEventId !== 'string') invalid('lastEventId', 'a string', lastEventId)
   if (/[\r\n\0]/.test(lastEventId)) invalid('lastEventId', 'free of CR, LF and NUL', lastEventId)
 
+  const lastEventIdIn = options.lastEventIdIn === undefined ? 'header' : options.lastEventIdIn
+  if (lastEventIdIn !== 'header' && lastEventIdIn !== 'query' && lastEventIdIn !== 'both') {
+    invalid('lastEventIdIn', "'header', 'query' or 'both'", lastEventIdIn)
+  }
+  const param = options.lastEventIdParam === undefined ? 'lastEventId' : options.lastEventIdParam
+  if (typeof param !== 'string' || param === '') invalid('lastEventIdParam', 'a non-empty string', param)
+
+  const redirect = options.redirect === undefined ? 'follow' : options.redirect
+  if (redirect !== 'follow' && redirect !== 'error') invalid('redirect', "'follow' or 'error'", redirect)
+
   const maxBufferSize = options.maxBufferSize === undefined ? DEFAULT_MAX_BUFFER_SIZE : options.maxBufferSize
   if (typeof maxBufferSize !== 'number' || !(maxBufferSize >= 1) || (maxBufferSize !== Infinity && !Number.isInteger(maxBufferSize))) {
     invalid('maxBufferSize', 'a positive integer or Infinity', maxBufferSize)
@@ -130,6 +166,9 @@ function validate(options: FetchEventSourceInit): Settings {
     headers,
     body,
     lastEventId,
+    lastEventIdInHeader: lastEventIdIn !== 'query',
+    lastEventIdParam: lastEventIdIn === 'header' ? '' : param,
+    redirect,
     onResponse: optionalFunction(options.onResponse, 'onResponse'),
     maxBufferSize,
     decodeBase64: Boolean(options.decodeBase64),
@@ -153,12 +192,12 @@ const DEFAULT_RETRY: Settings['retry'] = Object.freeze({
 function readRetryPolicy(policy: RetryPolicy | undefined): Settings['retry'] {
   if (policy === undefined) return DEFAULT_RETRY
   if (typeof policy !== 'object') invalid('retry', 'an object', policy)
-  const initialDelay = number(policy.initialDelay, 3000, 'retry.initialDelay', 0, false)
-  const maxDelay = number(policy.maxDelay, 30000, 'retry.maxDelay', 0, true)
-  const factor = number(policy.factor, 2, 'retry.factor', 1, false)
-  const jitter = number(policy.jitter, 0.2, 'retry.jitter', 0, false)
+  const initialDelay = number(policy.initialDelay, DEFAULT_RETRY.initialDelay, 'retry.initialDelay', 0, false)
+  const maxDelay = number(policy.maxDelay, DEFAULT_RETRY.maxDelay, 'retry.maxDelay', 0, true)
+  const factor = number(policy.factor, DEFAULT_RETRY.factor, 'retry.factor', 1, false)
+  const jitter = number(policy.jitter, DEFAULT_RETRY.jitter, 'retry.jitter', 0, false)
   if (jitter > 1) invalid('retry.jitter', 'between 0 and 1', jitter)
-  const maxAttempts = number(policy.maxAttempts, Infinity, 'retry.maxAttempts', 1, true)
+  const maxAttempts = number(policy.maxAttempts, DEFAULT_RETRY.maxAttempts, 'retry.maxAttempts', 1, true)
   if (maxAttempts !== Infinity && !Number.isInteger(maxAttempts)) invalid('retry.maxAttempts', 'a whole number or Infinity', maxAttempts)
   const shouldRetry = optionalFunction(policy.shouldRetry, 'retry.shouldRetry')
   return { initialDelay, maxDelay, factor, jitter, maxAttempts, shouldRetry }

@@ -4,20 +4,47 @@ import type { Settings } from './options.js'
 const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /**
- * The wait before the next attempt. `failures` counts failed attempts in a row (0 after a stream that was
- * accepted and then ended): the first reconnect waits exactly the reconnection time, as the spec says, and only
- * repeated failures grow the delay, capped and jittered.
+ * The least wait before a second attempt in a row that delivered no event, doubling with each further one (up to
+ * `maxDelay`). Backoff multiplies the reconnection time, so without a floor a reconnection time of 0 (a server's
+ * `retry: 0`, or `initialDelay: 0`) would retry a dead server thousands of times a second.
+ */
+export const STORM_FLOOR = 100
+
+/**
+ * The wait before the next attempt. `failures` counts attempts in a row that delivered no event, this one
+ * included: the first reconnect waits exactly the reconnection time, as the spec says, and only repeated failures
+ * grow the delay, capped and jittered, and never below the storm floor.
  */
 export function reconnectDelay(reconnectionTime: number, failures: number, policy: Settings['retry']): number {
-  let delay = reconnectionTime
-  if (failures > 1) {
-    const grown = reconnectionTime * policy.factor ** (failures - 1)
-    delay = Math.min(grown, Math.max(policy.maxDelay, reconnectionTime))
-    delay -= delay * policy.jitter * Math.random()
-  }
-  return Math.min(Math.max(0, Math.round(delay)), MAX_TIMER_DELAY)
+  if (failures <= 1) return clampTimerDelay(reconnectionTime)
+  const cap = Math.max(policy.maxDelay, reconnectionTime)
+  let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), stormFloor(failures, policy)), cap)
+  delay -= delay * policy.jitter * Math.random()
+  return clampTimerDelay(Math.max(Math.round(delay), STORM_FLOOR))
+}
+
+/**
+ * The least wait after `failures` attempts in a row without an event, whoever chose the delay (a `shouldRetry`
+ * number, a `Retry-After`): 0 for the first, then 100 ms doubling, capped by `maxDelay` (but never under 100 ms).
+ */
+export function stormFloor(failures: number, policy: Settings['retry']): number {
+  if (failures <= 1) return 0
+  return Math.min(STORM_FLOOR * 2 ** (failures - 2), Math.max(policy.maxDelay, STORM_FLOOR))
 }
 
 export function clampTimerDelay(ms: number): number {
   return Math.min(Math.max(0, ms), MAX_TIMER_DELAY)
+}
+
+/**
+ * A `Retry-After` header in milliseconds from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when
+ * absent or unreadable.
+ */
+export function retryAfter(response: Response | undefined): number | undefined {
+  const value = response?.headers.get('retry-after')
+  if (value == null) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }

@@ -69,7 +69,7 @@ for (const [contentType, ok] of [
       assert.deepEqual(records, [
         { type: 'open', readyState: 1 },
         { type: 'message', data: '\u00e9', lastEventId: '' },
-        { type: 'error', readyState: 0, code: 'network' },
+        { type: 'error', readyState: 0, code: 'stream-ended' },
       ])
     } else {
       assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'invalid-content-type' }])
@@ -222,7 +222,7 @@ test('maxAttempts counts the first request and ends with CLOSED', async () => {
   assert.equal(requests, 3)
 })
 
-test('an accepted response resets the failure count', async () => {
+test('a stream that delivered an event resets the failure count', async () => {
   let requests = 0
   // fail, fail, accept and end, fail, fail, fail → with maxAttempts 3 it survives the first two failures.
   const plan = ['fail', 'fail', 'ok', 'fail', 'fail', 'fail']
@@ -248,7 +248,7 @@ test('decodeBase64: data decoded as UTF-8; undecodable events reported and skipp
     { type: 'open', readyState: 1 },
     { type: 'message', data: 'h\u00e9llo \u4e16\u754c', lastEventId: '' },
     { type: 'error', readyState: 1, code: 'invalid-base64' },
-    { type: 'error', readyState: 0, code: 'network' },
+    { type: 'error', readyState: 0, code: 'stream-ended' },
   ])
   // Several data lines are joined with LF before decoding; the forgiving base64 decoder skips that whitespace.
   assert.deepEqual(got, [['x', 'line1\nline2', 1]])
@@ -279,5 +279,5 @@ test('an abort the source did not cause fails the connection (rule 12)', async (
     },
   })
   const records = await trace(source, lastIs('error', 2))
-  assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'network' }])
+  assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'aborted' }])
 })

@@ -72,13 +72,13 @@ export default [
   },
   {
     rule: 'API:error-event',
-    name: 'a connection cut after the headers: code network while CONNECTING',
+    name: 'a connection cut after the headers: code connection-lost while CONNECTING',
     async run(t) {
       // The pause keeps the cut apart from the data: Bun's fetch drops bytes that arrive with the connection's end.
       const { url } = await t.script([{ body: ['data: a\n\n', 'data: par', { delay: 50 }], end: 'destroy' }])
       const es = t.open(url, { retry: { initialDelay: 5000 } })
       const records = await t.collect(es, { until: untilErrors(1) })
-      t.assert.deepEqual(records, [OPEN, msg(t, 'a'), err(0, 'network')])
+      t.assert.deepEqual(records, [OPEN, msg(t, 'a'), err(0, 'connection-lost')])
     },
   },
   {

@@ -36,6 +36,10 @@ new FetchEventSource(url, { onResponse: (response: string) => void response })
 new FetchEventSource(url, { retry: { maxAttempts: '3' } })
 // @ts-expect-error retry.shouldRetry returns a boolean or a number of milliseconds
 new FetchEventSource(url, { retry: { shouldRetry: () => 'yes' } })
+// @ts-expect-error redirect is 'follow' or 'error'
+new FetchEventSource(url, { redirect: 'manual' })
+// @ts-expect-error lastEventIdIn is 'header', 'query' or 'both'
+new FetchEventSource(url, { lastEventIdIn: 'body' })
 // @ts-expect-error unknown options are refused
 new FetchEventSource(url, { reconnect: false })
 
@@ -54,6 +58,15 @@ source.onmessage = (event: MessageEvent<number>) => event.data.toFixed()
 source.addEventListener('tick', (event) => event.data.toFixed())
 // @ts-expect-error the error code is a string code or a status number, not always a string
 source.addEventListener('error', (event) => event.code.toUpperCase())
+// @ts-expect-error an error event has no data
+source.addEventListener('error', (event) => event.data)
+// @ts-expect-error an error handler gets the error event, not a message
+source.onerror = (event: Event & { data: string }) => event.data
+// @ts-expect-error not an error code
+source.addEventListener('error', (event) => event.code === 'timeout')
+// @ts-expect-error a source is not a plain object
+const fake: FetchEventSource = { url, readyState: 0 }
+void fake
 // @ts-expect-error assertEventStream checks a Response
 assertEventStream('text/event-stream')
 

@@ -8,6 +8,7 @@ import {
   assertEventStream,
   type FetchEventSourceErrorCode,
   type FetchEventSourceInit,
+  type FetchEventSourceMessageEvent,
   type RetryPolicy,
 } from 'fetch-eventsource'
 
@@ -35,8 +36,12 @@ source.onerror = (event) => {
 }
 source.onmessage = null
 
-// Named events are MessageEvent<string>; the error event has its extra fields.
+// Named events are message events with string data; the error event has its extra fields.
 source.addEventListener('price', (event) => render(JSON.parse(event.data).symbol))
+source.addEventListener('error', (event) => {
+  const code: FetchEventSourceErrorCode | number = event.code
+  if (code === 'connection-lost' || code === 'stream-ended' || code === 'redirect' || code === 'invalid-request') render(code)
+})
 source.addEventListener('error', (event) => render(`${event.code}: ${event.message}`), { once: true })
 source.addEventListener('open', () => render('open'))
 const listener = { handleEvent: (event: Event) => render(event.type) }
@@ -59,7 +64,7 @@ const init: FetchEventSourceInit = {
   withCredentials: true,
   method: 'POST',
   headers: async () => ({ authorization: `Bearer ${await getToken()}`, 'content-type': 'application/json' }),
-  body: () => new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+  body: () => new Blob(['{"prompt":"hi"}']),
   lastEventId: '42',
   onResponse: async (response) => {
     assertEventStream(response)
@@ -71,6 +76,9 @@ const init: FetchEventSourceInit = {
   signal: controller.signal,
   retry: policy,
   heartbeatTimeout: 45_000,
+  redirect: 'error',
+  lastEventIdIn: 'both',
+  lastEventIdParam: 'lastEventID',
 }
 const post = new FetchEventSource(new URL('https://example.com/llm'), init)
 new FetchEventSource('/relative', { headers: [['x-a', '1']], body: 'text' })
@@ -81,8 +89,8 @@ export async function consume(): Promise<string[]> {
   const seen: string[] = []
   try {
     for await (const event of post) {
-      const message: MessageEvent<string> = event
-      seen.push(`${message.type}:${message.data}`)
+      const message: FetchEventSourceMessageEvent = event
+      seen.push(`${message.type}:${message.data}:${message.lastEventId}:${message.origin}`)
       if (message.data === '[DONE]') break
     }
   } catch (error) {
@@ -92,6 +100,11 @@ export async function consume(): Promise<string[]> {
     }
   }
   return seen
+}
+
+// A structural type: a test double can implement it without the class.
+export function isOpen(source: FetchEventSource): boolean {
+  return source.readyState === source.OPEN
 }
 
 // The error types can be made and checked by users too (tests, custom onResponse checks).
