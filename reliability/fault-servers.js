@@ -8,6 +8,7 @@
 //   /hostile/KIND?bytes=N&chunk=C endless bodies (below), at most N bytes in writes of C bytes, with backpressure;
 //                                  `then` (query) is written once the N bytes are out (e.g. a final event)
 //   /raw?b64=...                  200 event stream, the given bytes, end
+//   /redirect?status=S&to=PATH    a redirect (default 307) to PATH on the same server
 // plus `startDropServer()`: a bare TCP server that closes every connection on accept (no HTTP at all).
 //
 // Hostile KINDs (what an attacker or a broken proxy can send):
@@ -91,6 +92,10 @@ export async function startFaultServer({ port = 0 } = {}) {
         res.on('close', () => clearInterval(timer))
         return
       }
+      case '/redirect':
+        res.writeHead(Number(q.get('status') ?? 307), { location: q.get('to') ?? '/' })
+        res.end()
+        return
       case '/raw':
         sse(res)
         res.end(Buffer.from(q.get('b64') ?? '', 'base64url'))

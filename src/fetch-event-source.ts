@@ -378,19 +378,17 @@ export class FetchEventSource extends EventTarget {
   }
 
   /**
-   * A number from `shouldRetry` is the caller's choice, uncapped. Otherwise the computed backoff, stretched to a
-   * `Retry-After` the response carried and capped by `maxDelay`. Either way, never under the storm floor.
+   * A number from `shouldRetry` is the caller's choice, uncapped. Otherwise a `Retry-After` the response carried
+   * (the server's own answer, so it replaces the reconnection time), capped by `maxDelay`, or else the computed
+   * backoff. Either way, never under the storm floor: `Retry-After: 0` in a loop cannot storm.
    */
   #retryDelay(verdict: boolean | number, failures: number, response: Response | undefined): number {
     const policy = this.#settings.retry
-    let delay: number
-    if (typeof verdict === 'number' && !Number.isNaN(verdict)) delay = verdict
-    else {
-      delay = reconnectDelay(this.#reconnectionTime, failures, policy)
-      const requested = retryAfter(response)
-      if (requested !== undefined && requested > delay) delay = Math.min(requested, Math.max(policy.maxDelay, delay))
-    }
-    return clampTimerDelay(Math.max(delay, stormFloor(failures, policy)))
+    const floor = stormFloor(failures, policy)
+    if (typeof verdict === 'number' && !Number.isNaN(verdict)) return clampTimerDelay(Math.max(verdict, floor))
+    const requested = retryAfter(response)
+    if (requested === undefined) return reconnectDelay(this.#reconnectionTime, failures, policy)
+    return clampTimerDelay(Math.max(Math.min(requested, policy.maxDelay), floor))
   }
 
   /** Fail the connection: CLOSED, one `error`, never reconnect (rule 18). */

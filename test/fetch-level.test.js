@@ -281,3 +281,22 @@ test('an abort the source did not cause fails the connection (rule 12)', async (
   const records = await trace(source, lastIs('error', 2))
   assert.deepEqual(records, [{ type: 'error', readyState: 2, code: 'aborted' }])
 })
+
+test('util.inspect (console.log) of an error event and of FetchEventSourceError shows code, message and status', async () => {
+  const { inspect } = await import('node:util')
+  server.use(http.get(URL_, () => new HttpResponse('busy', { status: 503, statusText: 'Service Unavailable' })))
+  const source = new FetchEventSource(URL_)
+  const event = await new Promise((resolve) => source.addEventListener('error', resolve, { once: true }))
+  const expected = 'FetchEventSourceErrorEvent { code: 503, message: "Expected status 200, got 503 Service Unavailable", status: 503 }'
+  assert.equal(inspect(event), expected)
+  const deno = /** @type {any} */ (globalThis).Deno
+  if (deno) assert.equal(deno.inspect(event), expected)
+
+  const error = new FetchEventSourceError({ code: 'invalid-content-type', message: 'Expected Content-Type text/event-stream', response: event.response })
+  const shown = inspect(error)
+  assert.match(shown, /^FetchEventSourceError: Expected Content-Type text\/event-stream\n/)
+  assert.match(shown, /\{ code: "invalid-content-type", status: 503 \}$/)
+  assert.doesNotMatch(shown, /Response \{|body:/, 'the Response is summarised, not dumped')
+  assert.equal(error.response, event.response)
+  assert.ok(!Object.keys(error).includes('response'), 'the Response is not an enumerable field')
+})

@@ -15,4 +15,16 @@ export const knownFailures = [
       'packs into the header arrive encoded twice. No script-side fix: WebKit\'s Headers refuses code points above U+00FF ' +
       'like the other engines. See e2e/browsers/DIFFERENTIAL.md, "non-ASCII Last-Event-ID sent as UTF-8".',
   })),
+  ...[
+    'a connection cut mid-stream reconnects with Last-Event-ID: code connection-lost',
+    'a connection cut after the headers: code connection-lost while CONNECTING',
+  ].map((name) => ({
+    engine: 'webkit',
+    name,
+    reason:
+      "WebKitGTK's fetch ends a chunked response body normally (read() resolves done) when the server destroys the " +
+      'socket before the terminating chunk, where Chromium, Firefox and Node reject the read with a TypeError. The ' +
+      "library can only report what the body did, so the cut arrives as 'stream-ended' there; the reconnect with " +
+      'Last-Event-ID is the same either way (the rest of both cases passes in WebKit).',
+  })),
 ]

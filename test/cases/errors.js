@@ -1,5 +1,5 @@
 // Error events: API.md §2 ("error events carry code, message, cause, response").
-import { OPEN, msg, err, spyFetch, untilClosed, untilErrors } from './util.js'
+import { OPEN, msg, err, spyFetch, untilClosed, untilData, untilErrors } from './util.js'
 
 /** The fields of an error event that every error must have. */
 function checkShape(t, ev, es) {
@@ -79,6 +79,16 @@ export default [
       const es = t.open(url, { retry: { initialDelay: 5000 } })
       const records = await t.collect(es, { until: untilErrors(1) })
       t.assert.deepEqual(records, [OPEN, msg(t, 'a'), err(0, 'connection-lost')])
+    },
+  },
+  {
+    rule: 'API:error-event',
+    name: 'a clean end of the body: code stream-ended while CONNECTING, then the reconnect',
+    async run(t) {
+      const { url } = await t.script([{ body: ['retry: 10\n\ndata: a\n\n'] }, { body: ['data: b\n\n'], end: 'hang' }])
+      const es = t.open(url)
+      const records = await t.collect(es, { until: untilData('b') })
+      t.assert.deepEqual(records, [OPEN, msg(t, 'a'), err(0, 'stream-ended'), OPEN, msg(t, 'b')])
     },
   },
   {

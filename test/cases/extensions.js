@@ -1,5 +1,5 @@
 // Extensions: API.md §2 (FetchEventSourceInit).
-import { OPEN, msg, err, END, endMsg, assertTrace, b64utf8, spyFetch, streamResponse, untilClosed, untilData, untilErrors, utf8AsLatin1 } from './util.js'
+import { OPEN, msg, err, END, endMsg, altOrigin, assertTrace, b64utf8, onOrigin, spyFetch, streamResponse, untilClosed, untilData, untilErrors, utf8AsLatin1 } from './util.js'
 
 const retryFast = { initialDelay: 10 }
 
@@ -48,6 +48,100 @@ export default [
       t.assert.deepEqual(await t.collect(b, { count: 2 }), [OPEN, msg(t, 'b')])
       const reqs = await t.requests(final.key)
       t.assert.deepEqual(reqs.map((r) => [r.method, r.body]), [['POST', 'payload'], ['GET', '']])
+    },
+  },
+  // ---- redirect ----
+  ...[301, 302, 303, 307, 308].map((status) => ({
+    rule: 'API:redirect',
+    name: `redirect 'error' refuses a ${status}: CLOSED with code redirect, and the target sees no request`,
+    async run(t) {
+      const final = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const first = await t.script([{ status, redirect: final.url }])
+      const es = t.open(first.url, { redirect: 'error', method: 'POST', body: 'secret', headers: { 'x-api-key': 'k' } })
+      const rec = t.recorder(es)
+      await rec.wait(untilClosed)
+      await t.sleep(100)
+      t.assert.deepEqual(rec.records, [err(2, 'redirect')])
+      t.assert.equal((await t.requests(first.key)).length, 1, 'requests to the redirecting URL')
+      t.assert.deepEqual(await t.requests(final.key), [], 'requests to the target')
+    },
+  })),
+  {
+    rule: 'API:redirect',
+    name: "redirect 'error' refuses a cross-origin redirect too; the target sees no request",
+    async run(t) {
+      const final = await t.script([{ body: ['data: a\n\n'], end: 'hang', cors: true }])
+      const first = await t.script([{ status: 307, redirect: onOrigin(final.url, altOrigin(t)) }])
+      const es = t.open(first.url, { redirect: 'error', headers: { 'x-api-key': 'k' } })
+      const rec = t.recorder(es)
+      await rec.wait(untilClosed)
+      await t.sleep(100)
+      t.assert.deepEqual(rec.records, [err(2, 'redirect')])
+      t.assert.deepEqual(await t.requests(final.key), [], 'requests to the target')
+      t.assert.deepEqual(await t.requests(final.key, { preflight: true }), [], 'preflights to the target')
+    },
+  },
+  {
+    rule: 'API:redirect',
+    name: "redirect 'error' goes through shouldRetry: true retries the redirecting URL, never the target",
+    async run(t) {
+      const final = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const first = await t.script([{ status: 307, redirect: final.url }, { status: 307, redirect: final.url }, { body: ['data: direct\n\n'], end: 'hang' }])
+      const codes = []
+      const es = t.open(first.url, { redirect: 'error', retry: { initialDelay: 10, shouldRetry: (e) => (codes.push(e.code), true) } })
+      const records = await t.collect(es, { until: untilData('direct') })
+      t.assert.deepEqual(records, [err(0, 'redirect'), err(0, 'redirect'), OPEN, msg(t, 'direct')])
+      t.assert.deepEqual(codes, ['redirect', 'redirect'])
+      t.assert.deepEqual(await t.requests(final.key), [])
+    },
+  },
+  // ---- invalid requests: a headers or body function that fails is a programming error ----
+  {
+    rule: 'API:headers',
+    name: 'a headers function that throws: one invalid-request error, CLOSED, no request',
+    async run(t) {
+      const { url, key } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const boom = new Error('no token')
+      const es = t.open(url, { headers: () => { throw boom }, retry: retryFast })
+      const rec = t.recorder(es)
+      let error
+      es.addEventListener('error', (event) => (error = event))
+      await rec.wait(untilClosed)
+      await t.sleep(100)
+      t.assert.deepEqual(rec.records, [err(2, 'invalid-request')])
+      t.assert.equal(error.cause, boom)
+      t.assert.match(error.message, /headers function failed: no token/)
+      t.assert.deepEqual(await t.requests(key), [], 'requests')
+    },
+  },
+  {
+    rule: 'API:headers',
+    name: 'a headers function returning an invalid header: invalid-request, CLOSED, no request',
+    async run(t) {
+      const { url, key } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const es = t.open(url, { headers: async () => ({ 'bad name': 'x' }), retry: retryFast })
+      const rec = t.recorder(es)
+      await rec.wait(untilClosed)
+      await t.sleep(100)
+      t.assert.deepEqual(rec.records, [err(2, 'invalid-request')])
+      t.assert.deepEqual(await t.requests(key), [], 'requests')
+    },
+  },
+  {
+    rule: 'API:body',
+    name: 'a body function that rejects, or returns a body for GET: invalid-request, CLOSED, no request; shouldRetry is asked',
+    async run(t) {
+      const { url, key } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const asked = []
+      const a = t.open(url, { method: 'POST', body: async () => Promise.reject(new Error('gone')), retry: { shouldRetry: (e, n) => (asked.push([e.code, n]), false) } })
+      const b = t.open(url, { body: () => 'not for GET', retry: retryFast })
+      const recA = t.recorder(a)
+      const recB = t.recorder(b)
+      await Promise.all([recA.wait(untilClosed), recB.wait(untilClosed)])
+      await t.sleep(100)
+      t.assert.deepEqual([recA.records, recB.records], [[err(2, 'invalid-request')], [err(2, 'invalid-request')]])
+      t.assert.deepEqual(asked, [['invalid-request', 1]])
+      t.assert.deepEqual(await t.requests(key), [], 'requests')
     },
   },
   {

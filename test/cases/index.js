@@ -11,6 +11,7 @@ import extensionCases from './extensions.js'
 import reconnectCases from './reconnect.js'
 import errorCases from './errors.js'
 import iterationCases from './iteration.js'
+import resumeCases from './resume.js'
 
 export const areas = {
   constructor: constructorCases,
@@ -23,6 +24,7 @@ export const areas = {
   reconnect: reconnectCases,
   errors: errorCases,
   iteration: iterationCases,
+  resume: resumeCases,
 }
 
 /** @type {Array<{ name: string, rule: string, run: (t: any) => Promise<void>, node?: false, browser?: false, timeout?: number }>} */

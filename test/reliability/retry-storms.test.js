@@ -34,9 +34,9 @@ test('503 + Retry-After honoured by shouldRetry: one request per Retry-After, an
   for (const gap of gapsOf(times)) assert.ok(gap >= 995 && gap < 1500, `gap ${gap.toFixed(0)} ms, Retry-After says 1000`)
 })
 
-test('a server that accepts the TCP connection and closes it: backoff within the policy (jitter included), maxAttempts ends it', async () => {
+test('a server that accepts the TCP connection and closes it: backoff within the policy and the storm floor (jitter included), maxAttempts ends it', async () => {
   const drop = await startDropServer()
-  const policy = { initialDelay: 20, factor: 2, maxDelay: 160, jitter: 0.2, maxAttempts: 7 }
+  const policy = { initialDelay: 20, factor: 2, maxDelay: 300, jitter: 0.2, maxAttempts: 7 }
   try {
     const source = track(drop.url, { retry: policy })
     const errors = []
@@ -44,10 +44,11 @@ test('a server that accepts the TCP connection and closes it: backoff within the
     await errorWhere(source, () => source.readyState === FetchEventSource.CLOSED)
     assert.equal(drop.accepts.length, 7)
     assert.deepEqual(errors, [...Array(6).fill(['network', 0]), ['network', 2]])
-    // failures 1..6: the first retry waits the reconnection time; later ones grow ×2 up to 160 ms, less ≤ 20 % jitter.
-    const nominal = [20, 40, 80, 160, 160, 160]
+    // failures 1..6: the first retry waits the reconnection time (20 ms); later ones grow ×2 from it, but never under
+    // the storm floor (100 ms doubling: 100, 200, 400 …), capped at 300 ms, less ≤ 20 % jitter, and never under 100.
+    const nominal = [20, 100, 200, 300, 300, 300]
     gapsOf(drop.accepts).forEach((gap, i) => {
-      const low = i === 0 ? nominal[i] : nominal[i] * (1 - policy.jitter)
+      const low = i === 0 ? nominal[i] : Math.max(100, nominal[i] * (1 - policy.jitter))
       assert.ok(gap >= low - 2 && gap < nominal[i] + 600, `wait ${i + 1}: ${gap.toFixed(0)} ms, policy allows [${low}, ${nominal[i]}]`)
     })
   } finally {
@@ -55,18 +56,65 @@ test('a server that accepts the TCP connection and closes it: backoff within the
   }
 })
 
-test('a server that accepts the stream and ends it at once: one request per reconnection time, no growth, not ended by maxAttempts', async () => {
+test('a server that accepts the stream and ends it empty: each empty stream is a failure for the backoff, but not for maxAttempts', async () => {
   const path = '/accept-drop'
-  const source = track(`${faults.url}${path}`, { retry: { initialDelay: 100, maxAttempts: 2 } })
+  const source = track(`${faults.url}${path}?case=empty`, { retry: { initialDelay: 100, maxAttempts: 2, jitter: 0 } })
   let opens = 0
   source.onopen = () => opens++
-  const before = faults.count(path)
-  await errorWhere(source, () => faults.count(path) - before >= 6)
+  const codes = []
+  source.addEventListener('error', (e) => codes.push(e.code))
+  const hits = () => faults.hits.filter((h) => h.url.includes('case=empty')).map((h) => h.time)
+  await errorWhere(source, () => hits().length >= 5)
   source.close()
-  const times = faults.hits.filter((h) => h.path === path).slice(before).map((h) => h.time)
-  // Every attempt was accepted (open), so none counts as failed: the wait stays the reconnection time.
-  assert.equal(opens, 6)
-  for (const gap of gapsOf(times)) assert.ok(gap >= 98 && gap < 600, `gap ${gap.toFixed(0)} ms, expected ≈ 100`)
+  const gaps = gapsOf(hits())
+  assert.equal(opens, 5)
+  assert.deepEqual(codes, Array(5).fill('stream-ended'))
+  // 100 (the reconnection time, as the spec says), then ×2 per empty stream: 200, 400, 800.
+  const nominal = [100, 200, 400, 800]
+  gaps.forEach((gap, i) => assert.ok(gap >= nominal[i] - 2 && gap < nominal[i] + 500, `wait ${i + 1}: ${gap.toFixed(0)} ms, expected ≈ ${nominal[i]}`))
+})
+
+test('no reconnect storms (5 s each, side by side): a dead server with initialDelay 0 and a server that accepts, sends retry: 0 and ends get ≤ 12 attempts; a server sending one event per connection with retry: 50 keeps its pace', async () => {
+  // A port that refuses: a server bound and closed again.
+  const dead = await startDropServer()
+  const deadUrl = dead.url
+  await dead.close()
+  let deadAttempts = 0
+  const countingFetch = (input, init) => (deadAttempts++, fetch(input, init))
+  const deadSource = track(deadUrl, { fetch: countingFetch, retry: { initialDelay: 0 } })
+  const emptySource = track(`${faults.url}/accept-drop?retry=0&case=storm`)
+  const oneEvent = Buffer.from('retry: 50\nid: 1\ndata: tick\n\n').toString('base64url')
+  const pacedSource = track(`${faults.url}/raw?b64=${oneEvent}&case=paced`)
+  let ticks = 0
+  pacedSource.onmessage = () => ticks++
+  const emptyCodes = new Set()
+  emptySource.addEventListener('error', (e) => emptyCodes.add(e.code))
+
+  const started = performance.now()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  const ticksIn3s = ticks
+  await new Promise((resolve) => setTimeout(resolve, 5000 - (performance.now() - started)))
+  for (const source of [deadSource, emptySource, pacedSource]) source.close()
+
+  const emptyRequests = faults.hits.filter((h) => h.url.includes('case=storm')).length
+  assert.ok(deadAttempts >= 5 && deadAttempts <= 12, `dead server: ${deadAttempts} attempts in 5 s`)
+  assert.ok(emptyRequests >= 5 && emptyRequests <= 12, `accept, retry: 0, end: ${emptyRequests} requests in 5 s`)
+  assert.deepEqual([...emptyCodes], ['stream-ended'])
+  assert.ok(ticksIn3s >= 20, `one event per connection, retry: 50: ${ticksIn3s} events in 3 s`)
+})
+
+test('Retry-After: 1 on a 503 with shouldRetry: () => true waits about 1 s; Retry-After: 0 in a loop stays within the storm floor', async () => {
+  const slow = track(`${faults.url}/unavailable?retryAfter=1&case=ra-true`, { retry: { maxAttempts: 3, shouldRetry: () => true } })
+  const zero = track(`${faults.url}/unavailable?retryAfter=0&case=ra-zero`, { retry: { initialDelay: 0, shouldRetry: () => true } })
+  await errorWhere(slow, () => slow.readyState === FetchEventSource.CLOSED)
+  zero.close()
+  const times = (tag) => faults.hits.filter((h) => h.url.includes(`case=${tag}`)).map((h) => h.time)
+  const slowGaps = gapsOf(times('ra-true'))
+  assert.equal(slowGaps.length, 2)
+  for (const gap of slowGaps) assert.ok(gap >= 995 && gap < 1500, `gap ${gap.toFixed(0)} ms, Retry-After says 1000`)
+  // ~2.1 s of Retry-After: 0 with a zero reconnection time: 0, 100, 200, 400, 800 … ms, so at most 7 requests.
+  const zeroCount = times('ra-zero').length
+  assert.ok(zeroCount >= 4 && zeroCount <= 7, `Retry-After: 0 in a loop: ${zeroCount} requests in ~2 s`)
 })
 
 test('close() during any reconnect wait is final: no request is sent afterwards', async () => {

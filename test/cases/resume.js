@@ -1,0 +1,119 @@
+// Resuming: where the last event ID travels (API: lastEventIdIn, lastEventIdParam). With 'query' the ID is a URL
+// parameter, so a cross-origin reconnect needs no CORS preflight and any ID survives, whatever a browser does to
+// header bytes (WebKitGTK re-encodes them).
+import { OPEN, msg, err, altOrigin, onOrigin, assertTrace, untilData } from './util.js'
+
+/** The value of `name` in a recorded request's query, as a server decodes it (form decoding), or null. */
+const param = (request, name) => new URL(request.url, 'http://x.invalid').searchParams.get(name)
+/** Every value of `name` in a recorded request's query. */
+const params = (request, name) => new URL(request.url, 'http://x.invalid').searchParams.getAll(name)
+
+const ODD_ID = 'ü€ 中☃ a+b&c=d%20#?/😀'
+
+export default [
+  {
+    rule: 'API:lastEventIdIn',
+    name: "lastEventIdIn 'query': the reconnect carries ?lastEventId=<id> and no Last-Event-ID header; the first request has neither",
+    async run(t) {
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: 7\ndata: a\n\n'] },
+        { body: ['data: b\n\n'], end: 'hang' },
+      ])
+      const es = t.open(url, { lastEventIdIn: 'query' })
+      const records = await t.collect(es, { until: untilData('b') })
+      assertTrace(t, records, [OPEN, msg(t, 'a', { id: '7' }), err(0, 'stream-ended'), OPEN, msg(t, 'b', { id: '7' })])
+      t.assert.equal(es.url, url, 'the url attribute stays the URL given')
+      const reqs = await t.requests(key)
+      t.assert.deepEqual(reqs.map((r) => [params(r, 'lastEventId'), r.headers['last-event-id']]), [[[], undefined], [['7'], undefined]])
+    },
+  },
+  {
+    rule: 'API:lastEventIdIn',
+    name: "lastEventIdIn 'both' sends the header and the parameter; lastEventIdParam names the parameter",
+    async run(t) {
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: 8\ndata: a\n\n'] },
+        { body: ['data: b\n\n'], end: 'hang' },
+      ])
+      const es = t.open(url, { lastEventIdIn: 'both', lastEventIdParam: 'lastEventID', lastEventId: '3' })
+      await t.collect(es, { until: untilData('b') })
+      const reqs = await t.requests(key)
+      t.assert.deepEqual(
+        reqs.map((r) => [params(r, 'lastEventID'), r.headers['last-event-id']]),
+        [[['3'], '3'], [['8'], '8']],
+      )
+    },
+  },
+  {
+    rule: 'API:lastEventIdIn',
+    name: 'an existing parameter of that name is replaced, never duplicated, and the other parameters keep their bytes',
+    async run(t) {
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: new\ndata: a\n\n'] },
+        { body: ['data: b\n\n'], end: 'hang' },
+      ])
+      const given = `${url}?a=1%20x&lastEventId=stale&b=%7E+&lastEventId=older`
+      const es = t.open(given, { lastEventIdIn: 'query', lastEventId: 'first' })
+      await t.collect(es, { until: untilData('b') })
+      const reqs = await t.requests(key)
+      const path = new URL(url).pathname
+      t.assert.deepEqual(reqs.map((r) => r.url), [`${path}?a=1%20x&b=%7E+&lastEventId=first`, `${path}?a=1%20x&b=%7E+&lastEventId=new`])
+    },
+  },
+  {
+    rule: 'API:lastEventIdIn',
+    name: 'a non-ASCII id with reserved characters round-trips exactly through the query parameter',
+    async run(t) {
+      const { url, key } = await t.script([
+        { body: [`retry: 10\n\nid: ${ODD_ID}\ndata: a\n\n`] },
+        { body: ['data: b\n\n'], end: 'hang' },
+      ])
+      const es = t.open(url, { lastEventIdIn: 'query' })
+      const records = await t.collect(es, { until: untilData('b') })
+      t.assert.equal(records[1].lastEventId, ODD_ID)
+      const reqs = await t.requests(key)
+      t.assert.equal(param(reqs[1], 'lastEventId'), ODD_ID)
+      // Percent-encoded UTF-8, so decodeURIComponent reads it back too (no '+' for a space).
+      const raw = reqs[1].url.slice(reqs[1].url.indexOf('lastEventId=') + 'lastEventId='.length)
+      t.assert.equal(decodeURIComponent(raw), ODD_ID)
+    },
+  },
+  {
+    rule: 'API:lastEventIdIn',
+    name: 'an id with a control character, left out of the header, still travels as a parameter',
+    async run(t) {
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: a\x01b\ndata: a\n\n'] },
+        { body: ['data: b\n\n'], end: 'hang' },
+      ])
+      const es = t.open(url, { lastEventIdIn: 'both' })
+      await t.collect(es, { until: untilData('b') })
+      const reqs = await t.requests(key)
+      t.assert.deepEqual([param(reqs[1], 'lastEventId'), reqs[1].headers['last-event-id']], ['a\x01b', undefined])
+    },
+  },
+  {
+    rule: 'API:lastEventIdIn',
+    name: "a cross-origin reconnect with lastEventIdIn 'query' makes no preflight and resumes at the right event",
+    node: false,
+    async run(t) {
+      const other = altOrigin(t)
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: 41\ndata: a\n\n'], cors: true },
+        { body: ['id: 42\ndata: b\n\n'], end: 'hang', cors: true },
+      ])
+      const es = t.open(onOrigin(url, other), { lastEventIdIn: 'query' })
+      const records = await t.collect(es, { until: untilData('b') })
+      assertTrace(t, records, [
+        OPEN,
+        msg(t, 'a', { id: '41', origin: other }),
+        err(0, 'stream-ended'),
+        OPEN,
+        msg(t, 'b', { id: '42', origin: other }),
+      ])
+      const reqs = await t.requests(key)
+      t.assert.deepEqual(reqs.map((r) => param(r, 'lastEventId')), [null, '41'])
+      t.assert.deepEqual(await t.requests(key, { preflight: true }), [], 'preflights')
+    },
+  },
+]

@@ -1,0 +1,90 @@
+// What each failure is called, over real sockets: the error codes of an error event, the readyState that follows,
+// and the requests each one draws. (The same cases run in every browser from test/cases/; these add the counts.)
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { FetchEventSource } from '../../dist/index.js'
+import { startFaultServer } from '../../reliability/fault-servers.js'
+import { next, track } from './helpers.js'
+
+/** @type {Awaited<ReturnType<typeof startFaultServer>>} */
+let faults
+before(async () => {
+  faults = await startFaultServer()
+})
+after(() => faults.close())
+
+const hitsOf = (tag) => faults.hits.filter((h) => h.url.includes(`case=${tag}`))
+
+test('a cut is connection-lost and a clean end is stream-ended, each followed by a reconnect (CONNECTING)', async () => {
+  const cut = track(`${faults.url}/accept-reset?case=cut`, { retry: { initialDelay: 50 } })
+  const ended = track(`${faults.url}/accept-drop?retry=50&case=ended`)
+  const [a, b] = await Promise.all([next(cut, 'error'), next(ended, 'error')])
+  assert.deepEqual([a.code, cut.readyState, b.code, ended.readyState], ['connection-lost', 0, 'stream-ended', 0])
+  // Both reconnect: a second request arrives for each.
+  await Promise.all([next(cut, 'error'), next(ended, 'error')])
+  assert.ok(hitsOf('cut').length >= 2 && hitsOf('ended').length >= 2)
+})
+
+test('a headers function that throws: one invalid-request error, CLOSED, zero requests', async () => {
+  const errors = []
+  const source = track(`${faults.url}/accept-drop?case=throws`, {
+    headers: () => {
+      throw new Error('token store unavailable')
+    },
+    retry: { initialDelay: 0 },
+  })
+  source.addEventListener('error', (e) => errors.push([e.code, source.readyState, e.message]))
+  await next(source, 'error')
+  // Were it retried, a zero delay would have made many attempts by now.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.deepEqual(errors, [['invalid-request', 2, 'Invalid request: the headers function failed: token store unavailable']])
+  assert.equal(hitsOf('throws').length, 0)
+})
+
+test("redirect: 'error' on a 307 to another path: CLOSED with code redirect; the target sees nothing", async () => {
+  const target = '/accept-drop?case=target'
+  const source = track(`${faults.url}/redirect?status=307&case=redirecting&to=${encodeURIComponent(target)}`, {
+    redirect: 'error',
+    method: 'POST',
+    body: 'secret',
+    headers: { 'x-api-key': 'key' },
+  })
+  const error = await next(source, 'error')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  assert.deepEqual([error.code, source.readyState, error.response?.status], ['redirect', 2, 307])
+  assert.equal(hitsOf('redirecting').length, 1)
+  assert.equal(hitsOf('target').length, 0)
+})
+
+test('a listener that throws is reported by Node as an uncaught exception; the source carries on unaffected', async () => {
+  // In its own process: the test runner treats an uncaught exception as a failure of whatever test is running.
+  const script = `
+    import { FetchEventSource } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)}
+    const thrown = []
+    process.on('uncaughtException', (error) => thrown.push(error.message))
+    const body = Buffer.from('id: 1\\ndata: <html>\\n\\nid: 2\\ndata: {"ok":true}\\n\\n').toString('base64url')
+    const source = new FetchEventSource(process.argv[1] + '/raw?b64=' + body)
+    const seen = []
+    source.addEventListener('message', (event) => JSON.parse(event.data))
+    source.addEventListener('message', (event) => seen.push([event.data, source.readyState, source.lastEventId]))
+    source.addEventListener('error', () => {
+      source.close()
+      setTimeout(() => console.log(JSON.stringify({ thrown, seen, state: source.readyState })), 10)
+    })
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, faults.url], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill(), reject(new Error('child did not finish in 10 s'))), 10_000)
+    child.on('exit', (c) => (clearTimeout(timer), resolve(c)))
+  })
+  assert.equal(code, 0)
+  const result = JSON.parse(out)
+  assert.equal(result.thrown.length, 1)
+  assert.match(result.thrown[0], /JSON/)
+  // The second listener ran for both events, the source stayed OPEN, and the id advanced as usual.
+  assert.deepEqual(result.seen, [['<html>', 1, '1'], ['{"ok":true}', 1, '2']])
+  assert.equal(result.state, FetchEventSource.CLOSED)
+})
