@@ -26,7 +26,15 @@ function summaryTable(r) {
   }
   if (ok(r.storms)) {
     const v = Object.values(r.storms)
-    rows.push(['Retry storms', `503 by default: ${v[0].requests} request; Retry-After 1 s honoured: ${v[1].perMinute}/min; server that accepts, sends \`retry: 0\` and closes: ${n(v[4].perMinute)}/min ⚠`, 'retry-storms.test.js'])
+    const w = r.storms
+    rows.push([
+      'Retry storms',
+      `503 by default: ${w['503 Retry-After: 1, default policy'].requests} request; Retry-After 1 s honoured by default: ${w['503 Retry-After: 1, shouldRetry: () => true (Retry-After honoured by default)'].perMinute}/min; ` +
+        `in 5 s, dead server with initialDelay 0: ${w['dead server (connection refused), initialDelay 0'].requests} attempts, server that accepts, sends \`retry: 0\` and ends: ` +
+        `${w['200 then end at once, after the server sent retry: 0'].requests}, Retry-After: 0 in a loop: ${w['503 Retry-After: 0, shouldRetry: () => true, initialDelay 0'].requests}; ` +
+        `one event per connection with \`retry: 50\`: ${w['one event per connection, then end, retry: 50'].requests} events in 3 s`,
+      'retry-storms.test.js (≤ 12 attempts in 5 s; ≥ 20 events in 3 s)',
+    ])
   }
   if (ok(r.stalls)) rows.push(['Stalls', `heartbeatTimeout 500 ms fires after ${r.stalls.heartbeat500.detectedAfterMs.max} ms at most; close() on ${r.stalls.closeWithoutHeartbeat.streams} stalled streams released in ${r.stalls.closeWithoutHeartbeat.serverSawAllClosedAfterMs} ms`, 'stalls.test.js'])
   if (ok(r.hostile)) {
@@ -133,12 +141,12 @@ export function renderResults({ machine, failures, results: r }) {
           .map(([k, v]) => [k, v.requests, v.readyStateAfter === 2 ? '– (ended)' : n(v.perMinute), `${v.windowMs / 1000} s`, ['CONNECTING', 'OPEN', 'CLOSED'][v.readyStateAfter]]),
       ),
       '',
-      'A 503 ends the source by default (one request). With `shouldRetry` returning `Retry-After` in ms the rate is one per',
-      'Retry-After. Network failures back off to maxDelay (steady waits ' + range(r.storms['TCP accept-and-close, policy 1:100 of the defaults (30 ms … 300 ms, jitter 0.2)']?.steadyWaitMs) +
-        ' ms for maxDelay 300, jitter 0.2). A server that accepts and ends',
-      'every stream at once gets one request per reconnection time: each attempt was accepted, so it does not count as a',
-      'failure (no growth, and maxAttempts never ends it). If that server also sends `retry: 0`, nothing slows the client down:',
-      'see the last row. `maxAttempts` and `close()` during a wait are checked in test/reliability/retry-storms.test.js.',
+      'A 503 ends the source by default (one request). Retried (`shouldRetry: () => true`), it waits what `Retry-After` says.',
+      'Network failures back off to maxDelay (steady waits ' + range(r.storms['TCP accept-and-close, policy 1:100 of the defaults (30 ms … 300 ms, jitter 0.2)']?.steadyWaitMs) +
+        ' ms for maxDelay 300, jitter 0.2). A server that accepts and ends every stream without an event counts as failing:',
+      'its waits grow like failures, and with `retry: 0` (or `initialDelay: 0`, or `Retry-After: 0`) the storm floor (0, 100,',
+      '200, 400 ms …) keeps the rate bounded. One event per connection resets the count, so such a server keeps its own pace.',
+      '`maxAttempts` and `close()` during a wait are checked in test/reliability/retry-storms.test.js.',
     )
   }
 

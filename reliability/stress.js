@@ -119,20 +119,33 @@ async function storms() {
   const faults = await startFaultServer()
   const drop = await startDropServer()
   try {
-    const retryAfterMs = (e) => Number(e.response?.headers.get('retry-after')) * 1000
+    // A refusing port: bound, then closed again.
+    const dead = await startDropServer()
+    const deadUrl = dead.url
+    await dead.close()
+    let deadAttempts = 0
+    const countingFetch = (input, init) => (deadAttempts++, fetch(input, init))
+    const oneEvent = Buffer.from('retry: 50\nid: 1\ndata: tick\n\n').toString('base64url')
     const out = {
       '503 Retry-After: 1, default policy': await rate(`${faults.url}/unavailable?retryAfter=1`, {}, 3000, () => faults.count('/unavailable')),
-      '503 Retry-After: 1, shouldRetry honours it': await rate(`${faults.url}/unavailable?retryAfter=1`, { retry: { shouldRetry: (e) => retryAfterMs(e) || true } }, 10_000, () => faults.count('/unavailable')),
+      '503 Retry-After: 1, shouldRetry: () => true (Retry-After honoured by default)': await rate(`${faults.url}/unavailable?retryAfter=1&k=1`, { retry: { shouldRetry: () => true } }, 10_000, () => faults.count('/unavailable')),
+      '503 Retry-After: 0, shouldRetry: () => true, initialDelay 0': await rate(`${faults.url}/unavailable?retryAfter=0`, { retry: { initialDelay: 0, shouldRetry: () => true } }, 5000, () => faults.count('/unavailable')),
       'TCP accept-and-close, policy 1:100 of the defaults (30 ms … 300 ms, jitter 0.2)': await rate(drop.url, { retry: { initialDelay: 30, maxDelay: 300 } }, 10_000, () => drop.accepts.length),
+      'dead server (connection refused), initialDelay 0': await rate(deadUrl, { fetch: countingFetch, retry: { initialDelay: 0 } }, 5000, () => deadAttempts),
       '200 then end at once, reconnection time 100 ms (1:30 of the default)': await rate(`${faults.url}/accept-drop`, { retry: { initialDelay: 100 } }, 5000, () => faults.count('/accept-drop')),
-      '200 then end at once, after the server sent retry: 0': await rate(`${faults.url}/accept-drop?retry=0`, {}, 2000, () => faults.count('/accept-drop')),
+      '200 then end at once, after the server sent retry: 0': await rate(`${faults.url}/accept-drop?retry=0`, {}, 5000, () => faults.count('/accept-drop')),
+      'one event per connection, then end, retry: 50': await rate(`${faults.url}/raw?b64=${oneEvent}`, {}, 3000, () => faults.count('/raw')),
     }
     // Steady state of the TCP case: after the first waits, one attempt per maxDelay × (1 − jitter/2) on average.
     const tail = drop.accepts.slice(-10)
     const steadyGaps = tail.slice(1).map((t, i) => t - tail[i])
     out['TCP accept-and-close, policy 1:100 of the defaults (30 ms … 300 ms, jitter 0.2)'].steadyWaitMs = stats(steadyGaps)
     check(out['503 Retry-After: 1, default policy'].requests === 1, 'storm: default policy retried a 503')
-    check(out['503 Retry-After: 1, shouldRetry honours it'].perMinute <= 66, 'storm: Retry-After not honoured')
+    check(out['503 Retry-After: 1, shouldRetry: () => true (Retry-After honoured by default)'].perMinute <= 66, 'storm: Retry-After not honoured')
+    for (const key of ['503 Retry-After: 0, shouldRetry: () => true, initialDelay 0', 'dead server (connection refused), initialDelay 0', '200 then end at once, after the server sent retry: 0']) {
+      check(out[key].requests <= 12, `storm: ${key}: ${out[key].requests} requests in 5 s`)
+    }
+    check(out['one event per connection, then end, retry: 50'].requests >= 20, 'storm: one event per connection slowed down')
     log('storms', JSON.stringify(out))
     return out
   } finally {
