@@ -56,7 +56,10 @@ test('the IIFE defines the global fetchEventSource in a bare context', async () 
 test('type declarations exist for both module systems', async () => {
   for (const file of ['index.d.ts', 'index.d.cts']) {
     const text = await readFile(new URL(file, dist), 'utf8')
-    assert.match(text, /declare class FetchEventSource extends EventTarget/)
+    // Structural: an interface plus a constructor value, as lib.dom declares EventSource (src/event-source.ts).
+    assert.match(text, /interface FetchEventSource extends EventTarget/)
+    assert.match(text, /declare const FetchEventSource: FetchEventSourceConstructor/)
+    assert.doesNotMatch(text, /declare class FetchEventSource\b/)
     assert.match(text, /interface FetchEventSourceInit/)
   }
 })

@@ -15,13 +15,15 @@ const KINDS = ['any/fin', 'any/reset', 'utf8/fin', 'utf8/reset', 'crlf/fin', 'cr
 
 test(`Node: 3,000 events exactly once, in order, across at least 100 seeded cuts (SEED=${seed})`, async () => {
   await withSeed(seed, async () => {
-    const run = await runNodeCuts({ total: 3000, seed, framing: 'mixed', maxBytes: 2048, timeoutMs: 20_000 })
+    const run = await runNodeCuts({ total: 3000, seed, framing: 'mixed', maxBytes: 2048, timeoutMs: 45_000 })
     assert.equal(run.problem, null)
     assert.deepEqual(run.ending, { code: 204, readyState: 2 })
     assert.ok(run.cuts >= 100, `only ${run.cuts} cuts`)
     for (const kind of KINDS) assert.ok(run.cutKinds[kind] > 0, `no ${kind} cut in ${JSON.stringify(run.cutKinds)}`)
-    // Every error but the final 204 was a lost connection (or a cut response head), never anything else.
-    assert.deepEqual(Object.keys(run.errors).sort(), ['204', 'network'])
+    // Every error but the final 204 was a cut: mid-body (connection-lost; stream-ended where the framing is the
+    // connection's end, so a cut is indistinguishable from a finished response), or in the response head (network).
+    assert.deepEqual(Object.keys(run.errors).filter((code) => !['204', 'connection-lost', 'stream-ended', 'network'].includes(code)), [])
+    assert.ok(run.errors['connection-lost'] > 0 && run.errors['stream-ended'] > 0, JSON.stringify(run.errors))
   })
 })
 
@@ -41,7 +43,9 @@ test(`the cuts are reproducible: the same seed cuts the same connections at the 
 test(`Chromium: 2,000 events exactly once across at least 100 cuts, cross-origin through the proxy (SEED=${seed})`, async () => {
   assert.ok(chromiumAvailable(), 'Chromium is not installed: apt-get install -y chromium')
   await withSeed(seed, async () => {
-    const run = await runChromiumCuts({ total: 2000, seed, framing: 'mixed', maxBytes: 1500, timeoutMs: 20_000 })
+    // Cuts that land before a connection's first event count as failures, so the storm floor (≥ 100 ms) applies to
+    // them: the run takes longer than the 1–20 ms policy alone would.
+    const run = await runChromiumCuts({ total: 2000, seed, framing: 'mixed', maxBytes: 1500, timeoutMs: 45_000 })
     assert.equal(run.problem, null)
     assert.deepEqual(run.ending, { code: 204, readyState: 2 })
     assert.deepEqual(run.uncaught, [])

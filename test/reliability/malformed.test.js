@@ -190,7 +190,7 @@ test('a 10,000-digit retry keeps the reconnect delay at the maximum; repeated fa
         if (source.readyState === FetchEventSource.CLOSED) resolve()
       }
     })
-    assert.deepEqual(codes, [['network', 0], ['network', 0], ['network', 0], ['network', 0], ['network', 2]])
+    assert.deepEqual(codes, [['stream-ended', 0], ['network', 0], ['network', 0], ['network', 0], ['network', 2]])
   } finally {
     globalThis.setTimeout = realSetTimeout
   }
