@@ -4,6 +4,11 @@
 //   dist/fetch-eventsource.browser.js    minified, self-contained ESM for <script type="module">
 //   dist/fetch-eventsource.iife.js       minified IIFE defining the global `fetchEventSource`
 //   dist/index.d.ts, dist/index.d.cts    bundled declarations for both module systems
+//
+// eventsource-parser (the line parser) is bundled into every output rather than declared as a dependency: its 4.x
+// line is ESM-only and declares node >= 22.12, so as a dependency it would give Node 20 users an engine warning and
+// leave the CommonJS build to require(esm). Bundled, the package keeps no runtime dependencies.
+import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { dts } from 'rollup-plugin-dts'
@@ -26,7 +31,7 @@ const minify = (module) =>
 export default [
   {
     input,
-    plugins: [compile()],
+    plugins: [nodeResolve(), compile()],
     output: [
       { file: 'dist/index.js', format: 'es', sourcemap: true },
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },

@@ -12,9 +12,10 @@
 // plus `startDropServer()`: a bare TCP server that closes every connection on accept (no HTTP at all).
 //
 // Hostile KINDs (what an attacker or a broken proxy can send):
-//   line            one endless line, no line break              → max-buffer-size-exceeded
+//   line            one endless unknown-field line, no break     → legal: skipped unbuffered, the source stays OPEN
+//   data-line       one endless `data:` line, no line break      → max-buffer-size-exceeded
 //   event           an endless event of `data:` lines            → max-buffer-size-exceeded
-//   comment         one endless comment, no line break           → max-buffer-size-exceeded (it is a line)
+//   comment         one endless comment, no line break           → legal: skipped unbuffered, the source stays OPEN
 //   comment-lines   endless `: keep-alive` comment lines         → legal: the source must stay OPEN
 //   field-lines     endless `event:`/`id:`/`retry:` lines         → legal: nothing accumulates
 //   blank-lines     endless blank lines                          → legal
@@ -29,6 +30,7 @@ import { pathToFileURL } from 'node:url'
 
 const PATTERNS = /** @type {Record<string, string>} */ ({
   line: 'x',
+  'data-line': 'x',
   event: 'data: 0123456789abcdef\n',
   comment: 'y',
   'comment-lines': ': keep-alive 0123456789abcdef\n',
@@ -36,7 +38,11 @@ const PATTERNS = /** @type {Record<string, string>} */ ({
   'blank-lines': '\n',
   'line-cjk': '中',
 })
-const PREFIX = /** @type {Record<string, string>} */ ({ line: 'id: 5\ndata: before\n\n', comment: 'id: 5\ndata: before\n\n:' })
+const PREFIX = /** @type {Record<string, string>} */ ({
+  line: 'id: 5\ndata: before\n\n',
+  'data-line': 'id: 5\ndata: before\n\ndata: ',
+  comment: 'id: 5\ndata: before\n\n:',
+})
 
 /**
  * @param {{ port?: number }} [options]
