@@ -4,6 +4,10 @@
 //   dist/fetch-eventsource.browser.js    minified, self-contained ESM for <script type="module">
 //   dist/fetch-eventsource.iife.js       minified IIFE defining the global `fetchEventSource`
 //   dist/index.d.ts, dist/index.d.cts    bundled declarations for both module systems
+// and, from server/ (Node only, ESM + CommonJS + declarations):
+//   dist/server.*                        fetch-eventsource/server
+//   dist/testing.*                       fetch-eventsource/testing
+//   dist/support.js                      internal helpers for the repository's own servers and scripts (not exported)
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { dts } from 'rollup-plugin-dts'
@@ -22,6 +26,21 @@ const minify = (module) =>
     keep_classnames: /^(FetchEventSource|FetchEventSourceError|FetchEventSourceErrorEvent)$/,
     format: { comments: false },
   })
+
+const serverEntries = { server: 'server/index.ts', testing: 'server/testing/index.ts', support: 'server/support/index.ts' }
+const compileServer = () =>
+  typescript({ tsconfig: './server/tsconfig.json', declaration: false, sourceMap: true, inlineSources: true, outDir: 'dist', rootDir: '.' })
+const nodeBuiltin = (id) => id.startsWith('node:')
+// Subpaths ship their declarations bundled, one file per module system, like the main entry.
+const serverTypes = ['server', 'testing'].map((name) => ({
+  input: serverEntries[name],
+  external: nodeBuiltin,
+  plugins: [dts({ tsconfig: './server/tsconfig.json' })],
+  output: [
+    { file: `dist/${name}.d.ts`, format: 'es' },
+    { file: `dist/${name}.d.cts`, format: 'es' },
+  ],
+}))
 
 export default [
   {
@@ -42,4 +61,14 @@ export default [
       { file: 'dist/index.d.cts', format: 'es' },
     ],
   },
+  {
+    input: serverEntries,
+    external: nodeBuiltin,
+    plugins: [compileServer()],
+    output: [
+      { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name].js' },
+      { dir: 'dist', format: 'cjs', sourcemap: true, exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name].cjs' },
+    ],
+  },
+  ...serverTypes,
 ]
