@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { drivers, engines as allEngines, MissingBrowserError } from './browsers/drivers/index.js'
 import { compactAll, compareCase, differentialCases } from './browsers/differential.js'
 import { knownFailures } from './browsers/known-failures.js'
-import { startTestServer } from './server/test-server.js'
+import { startTestServer } from '../dist/testing.js'
 
 process.stdout.on('error', () => {}) // a closed pipe (| head) must not crash the run before clean-up
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')

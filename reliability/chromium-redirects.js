@@ -4,7 +4,7 @@
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serveStatic } from '../e2e/server/static-files.js'
+import { serveStatic } from '../dist/support.js'
 import { withChromium } from './chromium.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

@@ -21,7 +21,7 @@
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { serveStatic } from '../e2e/server/static-files.js'
+import { serveStatic } from '../dist/support.js'
 import { frameEvent } from './stream-script.js'
 
 export { EVENT_TYPES, expectedData, expectedType, frameEvent, verifyDelivery } from './stream-script.js'

@@ -107,22 +107,23 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 }
 
 /**
- * Answers an error thrown by a handler: HttpError → its status and `{ error }`; anything else → 500 and one log line
- * (a client that went away is not an error of ours and is not logged). A 413 closes the connection because the
- * request body was left unread.
+ * Answers an error thrown by a handler: HttpError → its status and `{ error }`; anything else → 500. Whatever goes
+ * wrong logs at most one line: a client that went away mid-request is routine, not a stack trace. A 413 closes the
+ * connection because the request body was left unread.
  */
 export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void = console.error): void {
-  if (err instanceof ClientGone || res.destroyed) {
+  if (err instanceof ClientGone) {
+    log(err.message)
     res.destroy()
     return
   }
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     res.destroy()
     return
   }
   const status = err instanceof HttpError ? err.status : 500
   const message = err instanceof HttpError ? err.message : 'internal server error'
-  if (!(err instanceof HttpError)) log(`${status}: ${(err as Error)?.stack?.split('\n', 2).join(' ') ?? String(err)}`)
+  if (!(err instanceof HttpError)) log(`500: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.split('\n', 1)[0] as string)
   sendJSON(res, status, { error: message }, { closeAfter: status === 413 })
 }
 
