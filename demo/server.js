@@ -129,7 +129,7 @@ export async function startDemoServer({
 }
 
 if (isMain(import.meta.url)) {
-  const args = parseArgs(process.argv.slice(2), ['port', 'host', 'allowed-host'])
+  const args = parseArgs(process.argv.slice(2))
   const server = await startDemoServer({
     port: Number(args.port ?? process.env.PORT ?? 0),
     host: String(args.host ?? process.env.HOST ?? '127.0.0.1'),

@@ -9,7 +9,7 @@ import { parseArgs } from '../dist/support.js'
 import { startTestServer } from '../dist/testing.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const args = parseArgs(process.argv.slice(2), ['port', 'host'])
+const args = parseArgs(process.argv.slice(2))
 const server = await startTestServer({
   port: Number(args.port ?? process.env.PORT ?? 0),
   host: String(args.host ?? process.env.HOST ?? '127.0.0.1'),

@@ -3,3 +3,4 @@
 export * from './http.js'
 export * from './static-files.js'
 export * from './args.js'
+export * from './chromium.js'
