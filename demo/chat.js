@@ -84,10 +84,11 @@ function bearer(req) {
 
 /**
  * @param {{ historySize?: number, heartbeatMs?: number, presenceGraceMs?: number, presenceBatchMs?: number,
- *   maxConnections?: number, maxPerUser?: number, epoch?: string }} [options]
+ *   maxConnections?: number, maxPerUser?: number, maxUsers?: number, epoch?: string }} [options]
  *   presenceGraceMs: how long a user who disconnected keeps their name and token, so a direct message sent while
  *   they reconnect is kept for their replay instead of refused. epoch: the id prefix of this run (default: the start
- *   time in base 36), so ids from an earlier run are recognised.
+ *   time in base 36), so ids from an earlier run are recognised. maxUsers: sessions held at once (joins past it
+ *   get 503), so joining in a loop cannot grow the registry without bound.
  */
 export function createChat({
   historySize = 1000,
@@ -96,6 +97,7 @@ export function createChat({
   presenceBatchMs = 50,
   maxConnections = 1000,
   maxPerUser = 10,
+  maxUsers = 10 * maxConnections,
   epoch = Date.now().toString(36),
 } = {}) {
   /** @type {ChatMessage[]} ids are consecutive, so a message's index is `id - history[0].id` */
@@ -291,6 +293,7 @@ export function createChat({
     // Joining again with the name's own token (a page that left and comes back) keeps the session.
     if (held && held.token === bearer(req)) return sendJSON(res, 200, { username, token: held.token })
     if (held) throw new HttpError(409, `${username} is taken; choose another name`)
+    if (users.size >= maxUsers) throw new HttpError(503, 'too many sessions, try again in a minute')
     const token = randomBytes(24).toString('base64url')
     users.set(username, { token, connections: new Set(), live: 0, leftAt: Date.now() })
     tokens.set(token, username)

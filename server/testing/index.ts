@@ -67,8 +67,8 @@ const DEFAULT_LIMITS: Required<TestServerLimits> = {
   recordedBytes: 32 * 1024 * 1024,
 }
 
-/** Bodies the server reads are bounded: a recorded request body, posted results. */
-const BODY_LIMITS = { recordedBody: 8 * 1024 * 1024, results: 16 * 1024 * 1024, maxResults: 256 }
+/** Bodies the server reads are bounded: a recorded request body, posted results (each, and all kept together). */
+const BODY_LIMITS = { recordedBody: 8 * 1024 * 1024, results: 16 * 1024 * 1024, allResults: 64 * 1024 * 1024 }
 
 /** Keys and run ids are path segments chosen by tests: keep them to a safe alphabet. */
 const ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
@@ -134,7 +134,9 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
   const bounds = { ...DEFAULT_LIMITS, ...limits }
   const scripts = new Map<string, Script>()
   const logs = new Map<string, RequestLog>()
-  const results = new Map<string, unknown>()
+  /** Posted results and the bytes their JSON took, oldest first. */
+  const results = new Map<string, { value: unknown; bytes: number }>()
+  let resultBytes = 0
   const resultWaiters = new Map<string, Set<(value: unknown) => void>>()
   const pendingRejects = new Set<(err: Error) => void>()
   let scriptBytes = 0
@@ -152,6 +154,12 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     if (!log) return
     recordedBytes -= log.bytes
     logs.delete(key)
+  }
+  const forgetResult = (runId: string) => {
+    const stored = results.get(runId)
+    if (!stored) return
+    resultBytes -= stored.bytes
+    results.delete(runId)
   }
   const expire = () => {
     const cutoff = Date.now() - bounds.ttlMs
@@ -188,8 +196,9 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
   }
 
   const registerScript = (responses: unknown) => {
-    expire()
     const compiled = compileScript(responses, bounds.scriptBytes)
+    // Sweeping is O(scripts): done on the timer, and here only when the room is needed.
+    if (scriptBytes + compiled.bytes > bounds.totalScriptBytes) expire()
     if (scriptBytes + compiled.bytes > bounds.totalScriptBytes) {
       throw new HttpError(413, `the live scripts would hold more than ${bounds.totalScriptBytes} bytes; wait for some to expire (${bounds.ttlMs} ms unused)`)
     }
@@ -257,19 +266,27 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
   const serveResults = async (req: http.IncomingMessage, res: http.ServerResponse, runId: string) => {
     const cors = controlCors(req)
     if (req.method === 'POST') {
-      const value = await readJSON(req, BODY_LIMITS.results)
-      results.delete(runId)
-      results.set(runId, value)
+      const body = await readBody(req, BODY_LIMITS.results)
+      let value: unknown
+      try {
+        value = JSON.parse(body.toString('utf8'))
+      } catch (err) {
+        throw new HttpError(400, `invalid JSON body: ${(err as Error).message}`)
+      }
+      forgetResult(runId)
+      results.set(runId, { value, bytes: body.length })
+      resultBytes += body.length
       for (const old of results.keys()) {
-        if (results.size <= BODY_LIMITS.maxResults) break
-        results.delete(old)
+        if (resultBytes <= BODY_LIMITS.allResults || old === runId) break
+        forgetResult(old)
       }
       for (const resolve of resultWaiters.get(runId) ?? []) resolve(value)
       resultWaiters.delete(runId)
       sendJSON(res, 200, { ok: true }, { headers: cors })
     } else if (req.method === 'GET') {
-      if (!results.has(runId)) sendJSON(res, 404, { error: `no results for run ${runId} yet` }, { headers: cors })
-      else sendJSON(res, 200, results.get(runId), { headers: cors })
+      const stored = results.get(runId)
+      if (!stored) sendJSON(res, 404, { error: `no results for run ${runId} yet` }, { headers: cors })
+      else sendJSON(res, 200, stored.value, { headers: cors })
     } else {
       sendJSON(res, 405, { error: 'use GET or POST' }, { headers: { ...cors, allow: 'GET, POST' } })
     }
@@ -352,7 +369,8 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     },
 
     waitForResults(runId, timeoutMs = 60_000) {
-      if (results.has(runId)) return Promise.resolve(results.get(runId))
+      const stored = results.get(runId)
+      if (stored) return Promise.resolve(stored.value)
       return new Promise((resolve, reject) => {
         const waiters = resultWaiters.get(runId) ?? new Set()
         resultWaiters.set(runId, waiters)

@@ -47,6 +47,8 @@ export const DEFAULT_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object
 
 /** What an item costs at least, whatever its length: Buffer and array bookkeeping. */
 const ITEM_OVERHEAD = 64
+/** What a registered script costs besides its items: its map entry, response objects and header records. */
+const SCRIPT_OVERHEAD = 256
 
 /** Counts a script's bytes against its cap before they are allocated. */
 class Budget {
@@ -152,6 +154,7 @@ function compileResponse(resp: unknown, index: number, budget: Budget): Compiled
 export function compileScript(responses: unknown, maxBytes: number): { responses: CompiledResponse[]; bytes: number } {
   if (!Array.isArray(responses)) throw new HttpError(400, 'expected "responses" to be an array')
   const budget = new Budget(maxBytes)
+  budget.take(SCRIPT_OVERHEAD, 'responses')
   const compiled = responses.map((resp, i) => compileResponse(resp, i, budget))
   return { responses: compiled, bytes: budget.used }
 }
