@@ -105,7 +105,6 @@ export async function startFaultServer({ port = 0 } = {}) {
       const block = Buffer.from(pattern.repeat(Math.max(1, Math.ceil(chunkSize / Buffer.byteLength(pattern)))))
       const piece = block.subarray(0, Math.max(1, Math.floor(chunkSize / Buffer.byteLength(pattern))) * Buffer.byteLength(pattern))
       sse(res)
-      res.socket?.setNoDelay(true)
       hostile.written = 0
       hostile.closedAt = 0
       res.on('close', () => (hostile.closedAt = performance.now()))

@@ -342,7 +342,7 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
       if (!ID_PATTERN.test(id)) throw new HttpError(400, 'bad run id: 1-128 chars of [A-Za-z0-9_.-]')
       return serveResults(req, res, id)
     }
-    if (await serveStatic(req, res, staticRoots, { headers: { 'access-control-allow-origin': '*' } })) return
+    if (await serveStatic(req, res, staticRoots, { headers: controlCors(req) })) return
     if (url.pathname === '/' && req.method === 'GET') return sendText(res, 200, HELP)
     sendText(res, 404, `not found: ${url.pathname}\n`, controlCors(req))
   }
