@@ -8,6 +8,11 @@
 // eventsource-parser (the line parser) is bundled into every output rather than declared as a dependency: its 4.x
 // line is ESM-only and declares node >= 22.12, so as a dependency it would give Node 20 users an engine warning and
 // leave the CommonJS build to require(esm). Bundled, the package keeps no runtime dependencies.
+//
+// And, from server/ (Node only, ESM + CommonJS + declarations):
+//   dist/server.*                        fetch-eventsource/server
+//   dist/testing.*                       fetch-eventsource/testing
+//   dist/support.js                      internal helpers for the repository's own servers and scripts (not exported)
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
@@ -28,6 +33,21 @@ const minify = (module) =>
     format: { comments: false },
   })
 
+const serverEntries = { server: 'server/index.ts', testing: 'server/testing/index.ts', support: 'server/support/index.ts' }
+const compileServer = () =>
+  typescript({ tsconfig: './server/tsconfig.json', declaration: false, sourceMap: true, inlineSources: true, outDir: 'dist', rootDir: '.' })
+const nodeBuiltin = (id) => id.startsWith('node:')
+// Subpaths ship their declarations bundled, one file per module system, like the main entry.
+const serverTypes = ['server', 'testing'].map((name) => ({
+  input: serverEntries[name],
+  external: nodeBuiltin,
+  plugins: [dts({ tsconfig: './server/tsconfig.json' })],
+  output: [
+    { file: `dist/${name}.d.ts`, format: 'es' },
+    { file: `dist/${name}.d.cts`, format: 'es' },
+  ],
+}))
+
 export default [
   {
     input,
@@ -47,4 +67,14 @@ export default [
       { file: 'dist/index.d.cts', format: 'es' },
     ],
   },
+  {
+    input: serverEntries,
+    external: nodeBuiltin,
+    plugins: [compileServer()],
+    output: [
+      { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name].js' },
+      { dir: 'dist', format: 'cjs', sourcemap: true, exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name].cjs' },
+    ],
+  },
+  ...serverTypes,
 ]

@@ -24,22 +24,8 @@ export async function importSource(file) {
   }
 }
 
-/** `--name value` / `--flag` parsing. */
-export function parseArgs(argv = process.argv.slice(2)) {
-  const out = { _: [] }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (!a.startsWith('--')) {
-      out._.push(a)
-      continue
-    }
-    const eq = a.indexOf('=')
-    if (eq !== -1) out[a.slice(2, eq)] = a.slice(eq + 1)
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[a.slice(2)] = argv[++i]
-    else out[a.slice(2)] = true
-  }
-  return out
-}
+/** `--name value` / `--flag` parsing: the repository's one parser. */
+export { parseArgs } from '../dist/support.js'
 
 export function median(xs) {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)

@@ -8,12 +8,11 @@
 // GET /static/FILE        files from --static DIR (the Chromium page and its bundles)
 // Binds 127.0.0.1 on a free port. Exits on SIGTERM/SIGINT or when its parent's stdin closes.
 import http from 'node:http'
-import { readFile } from 'node:fs/promises'
-import { extname, join, normalize } from 'node:path'
+import { corsHeaders, listen, parseArgs, serveStatic, trackSockets } from '../dist/support.js'
 import { buildScenario } from './scenarios.js'
 
-const args = process.argv.slice(2)
-const staticDir = args.includes('--static') ? args[args.indexOf('--static') + 1] : null
+const args = parseArgs(process.argv.slice(2))
+const staticRoots = typeof args.static === 'string' ? { '/static/': args.static } : {}
 
 const cache = new Map()
 function scenario(name, quick) {
@@ -22,20 +21,14 @@ function scenario(name, quick) {
   return cache.get(key)
 }
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache',
-  'access-control-allow-origin': '*',
-}
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' }
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
 
-const sockets = new Set()
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x')
   try {
     if (url.pathname.startsWith('/stream/')) {
       const s = scenario(url.pathname.slice(8), url.searchParams.get('quick') === '1')
-      res.writeHead(200, SSE_HEADERS)
+      res.writeHead(200, { ...SSE_HEADERS, ...corsHeaders(req) })
       const { bytes, bounds } = s
       for (let i = 0; i + 1 < bounds.length; i++) {
         if (res.destroyed) return
@@ -53,32 +46,22 @@ const server = http.createServer(async (req, res) => {
       }
       res.end()
     } else if (url.pathname === '/idle') {
-      res.writeHead(200, SSE_HEADERS)
+      res.writeHead(200, { ...SSE_HEADERS, ...corsHeaders(req) })
       res.write('data: ready\n\n')
-    } else if (staticDir && url.pathname.startsWith('/static/')) {
-      const rel = normalize(decodeURIComponent(url.pathname.slice(8)))
-      if (rel.startsWith('..')) throw Object.assign(new Error('forbidden'), { status: 403 })
-      const body = await readFile(join(staticDir, rel))
-      res.writeHead(200, { 'content-type': TYPES[extname(rel)] || 'application/octet-stream' })
-      res.end(body)
-    } else {
+    } else if (!(await serveStatic(req, res, staticRoots))) {
       res.writeHead(404).end()
     }
   } catch (err) {
-    if (!res.headersSent) res.writeHead(err.status || (err.code === 'ENOENT' ? 404 : 500))
+    if (!res.headersSent) res.writeHead(500)
     res.end()
   }
 })
 server.keepAliveTimeout = 60_000
-server.on('connection', (socket) => {
-  socket.setNoDelay(true)
-  sockets.add(socket)
-  socket.on('close', () => sockets.delete(socket))
-})
+const sockets = trackSockets(server)
 
 function shutdown() {
   server.close()
-  for (const socket of sockets) socket.destroy()
+  sockets.destroyAll()
   process.exit(0)
 }
 process.on('SIGTERM', shutdown)
@@ -87,6 +70,5 @@ process.stdin.on('end', shutdown) // the orchestrator died: do not linger
 process.stdin.on('close', shutdown)
 process.stdin.resume()
 
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n')
-})
+const port = await listen(server, 0, '127.0.0.1')
+process.stdout.write(JSON.stringify({ port }) + '\n')

@@ -1,37 +1,45 @@
-// Chat (after the Hertz `examples/server/chat` example), made safe to reconnect to.
+// Chat (after the Hertz `examples/server/chat` example), made safe to reconnect to and to share.
 //
-//   GET  /chat/sse?username=NAME         the user's event stream
-//   POST /chat/broadcast  {"from","message"}        → 200 {message}
-//   POST /chat/direct     {"from","to","message"}   → 200 {message}
-//   POST /chat/drop       {"username"}              ends that user's streams (to demo a reconnect)
-// (Hertz-style query parameters `?from=&to=&message=` are accepted when the body is empty.)
+//   POST /chat/join       {"username"}          → 200 {"username","token"}   (409 while someone else holds that name;
+//                                                 sending the name's own token gives it back)
+//   GET  /chat/sse                              the caller's event stream
+//   POST /chat/broadcast  {"message"}           → 200 {message}
+//   POST /chat/direct     {"to","message"}      → 200 {message}
+//   POST /chat/drop       {}                    ends the caller's own streams (to demo a reconnect)
+// Every route but join needs `Authorization: Bearer <token>`; the name comes from the token, never from the request.
+// Bodies are JSON objects (demo/server.js refuses other content types and cross-origin requests).
 //
 // Stream events:
-//   id: <n>  event: broadcast | direct   data: {"id","type","from","to","message","timestamp"}
-//   id: <head>  event: welcome  retry: 2000  data: {"username","online":[...]}  (after any replay)
-//   event: presence  data: {"online":[...]}                    (no id: not part of the replayable log)
+//   id: <epoch>-<n>  event: broadcast | direct   data: {"id","type","from","to","message","timestamp"}
+//   id: <epoch>-<head>  event: welcome  retry: 2000  data: {"username","online":[...],"epoch"}  (after any replay)
+//   event: presence  data: {"joined":[...],"left":[...]}      (deltas, no id: not part of the replayable log)
 //   event: gap       data: {"from","to"}                        (ids that fell out of the history)
+//   event: reset     data: {"epoch"}    Last-Event-ID was issued by an earlier run: forget what you have, the
+//                                      history follows from its start
 //   ": heartbeat" comments every heartbeatMs
 //
-// Exactly-once delivery across reconnects: every message gets the next id of one global sequence and
-// goes into a bounded history. A stream that starts with Last-Event-ID N first receives the history
-// entries after N that its user may see (broadcasts, and directs from or to them), then `welcome`
-// carrying the current head id, then live messages. Replay and subscription happen in the same
-// synchronous turn, so no message can slip between them or arrive twice. `welcome` carries an id so a
-// client that has not seen any message yet still resumes from the right place.
+// Exactly-once delivery across reconnects: every message gets the next number of one sequence and goes into a
+// bounded history. A stream that starts with Last-Event-ID `<epoch>-N` is first caught up from the history, one
+// `await publish` at a time, so a reader far behind is paced instead of cut off by the output cap; it goes live (and
+// gets `welcome` with the head id) in the same synchronous turn in which the catch-up finds nothing newer, so no
+// message slips between replay and live delivery or arrives twice.
 //
-// Unlike the Hertz example (which blocks forever sending to an unknown recipient's channel), every
-// bad request is answered with a 4xx JSON `{ "error" }` and nothing else is affected.
+// Presence goes out as deltas, batched per presenceBatchMs: a join or leave costs each connection at most one small
+// write per batch, instead of the whole online list per change (which made 1,000 users joining cost seconds of CPU).
 
-import { HttpError, readBody, sendJSON } from '../e2e/server/http-util.js'
-import { SSEWriter, lastEventId } from '../e2e/server/sse-writer.js'
+import { randomBytes } from 'node:crypto'
+import { lastEventId, newStream } from '../dist/server.js'
+import { HttpError, readJSON, sendJSON } from '../dist/support.js'
 
 export const USERNAME = /^[A-Za-z0-9_-]{1,32}$/
 export const LIMITS = { body: 16 * 1024, messageBytes: 4 * 1024 }
 
 /**
+ * @typedef {import('node:http').IncomingMessage} IncomingMessage
+ * @typedef {import('node:http').ServerResponse} ServerResponse
  * @typedef {{ id: number, type: 'broadcast' | 'direct', from: string, to: string, message: string, timestamp: string }} ChatMessage
- * @typedef {{ writer: SSEWriter, username: string }} Connection
+ * @typedef {{ stream: import('../dist/server.js').EventStream, username: string, live: boolean }} Connection
+ * @typedef {{ token: string, connections: Set<Connection>, live: number, leftAt: number }} User
  */
 
 /**
@@ -56,56 +64,86 @@ function checkMessage(value) {
 }
 
 /**
- * The JSON body as an object, or the query parameters when the body is empty (Hertz-style curl).
- * @param {import('node:http').IncomingMessage} req
- * @param {URL} url
+ * The JSON body as an object.
+ * @param {IncomingMessage} req
  * @returns {Promise<Record<string, unknown>>}
  */
-async function readFields(req, url) {
-  const body = await readBody(req, LIMITS.body)
-  if (body.length === 0) return Object.fromEntries(url.searchParams)
-  let value
-  try {
-    value = JSON.parse(body.toString('utf8'))
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON')
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'body must be a JSON object')
-  }
-  return value
+async function readFields(req) {
+  const value = await readJSON(req, LIMITS.body).catch((err) => {
+    throw err instanceof HttpError && err.status === 400 ? new HttpError(400, 'body is not valid JSON') : err
+  })
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'body must be a JSON object')
+  return /** @type {Record<string, unknown>} */ (value)
+}
+
+/** @param {IncomingMessage} req */
+function bearer(req) {
+  const match = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '')
+  return match ? match[1] : undefined
 }
 
 /**
- * @param {{ historySize?: number, heartbeatMs?: number, presenceGraceMs?: number, maxConnections?: number, maxPerUser?: number }} [options]
- *   presenceGraceMs: how long a user who disconnected still counts as a known recipient, so a direct
- *   message sent while they reconnect is kept for their replay instead of refused.
+ * @param {{ historySize?: number, heartbeatMs?: number, presenceGraceMs?: number, presenceBatchMs?: number,
+ *   maxConnections?: number, maxPerUser?: number, maxUsers?: number, epoch?: string }} [options]
+ *   presenceGraceMs: how long a user who disconnected keeps their name and token, so a direct message sent while
+ *   they reconnect is kept for their replay instead of refused. epoch: the id prefix of this run (default: the start
+ *   time in base 36), so ids from an earlier run are recognised. maxUsers: sessions held at once (joins past it
+ *   get 503), so joining in a loop cannot grow the registry without bound.
  */
-export function createChat({ historySize = 1000, heartbeatMs = 15_000, presenceGraceMs = 60_000, maxConnections = 1000, maxPerUser = 10 } = {}) {
-  /** @type {ChatMessage[]} */
+export function createChat({
+  historySize = 1000,
+  heartbeatMs = 15_000,
+  presenceGraceMs = 60_000,
+  presenceBatchMs = 50,
+  maxConnections = 1000,
+  maxPerUser = 10,
+  maxUsers = 10 * maxConnections,
+  epoch = Date.now().toString(36),
+} = {}) {
+  /** @type {ChatMessage[]} ids are consecutive, so a message's index is `id - history[0].id` */
   const history = []
   let lastId = 0
-  /** @type {Map<string, { connections: Set<Connection>, leftAt: number }>} */
+  /** @type {Map<string, User>} */
   const users = new Map()
-  /** @type {Set<Connection>} */
-  const connections = new Set()
+  /** @type {Map<string, string>} token → username */
+  const tokens = new Map()
+  /** @type {Set<Connection>} connections that receive live messages */
+  const live = new Set()
+  let connectionCount = 0
+  /** @type {Set<string>} users with at least one live connection */
+  const online = new Set()
+  /** @type {Set<string>} what the last presence batch told everyone */
+  const announced = new Set()
+  /** @type {Set<string>} */
+  const presenceChanged = new Set()
+  /** @type {NodeJS.Timeout | undefined} */
+  let presenceTimer
   /** @type {NodeJS.Timeout | undefined} */
   let heartbeat
 
-  const online = () => [...users].filter(([, u]) => u.connections.size > 0).map(([name]) => name).sort()
+  const idOf = (/** @type {number} */ n) => `${epoch}-${n}`
 
-  /** @param {string} name */
-  const isKnown = (name) => {
-    const user = users.get(name)
-    return !!user && (user.connections.size > 0 || Date.now() - user.leftAt < presenceGraceMs)
-  }
-
-  /** Forgets users gone for longer than the grace period, so the registry stays bounded. */
+  /** Forgets users gone for longer than the grace period, and their tokens: the registry stays bounded. */
   const prune = () => {
     const now = Date.now()
     for (const [name, user] of users) {
-      if (user.connections.size === 0 && now - user.leftAt >= presenceGraceMs) users.delete(name)
+      if (user.connections.size === 0 && now - user.leftAt >= presenceGraceMs) {
+        users.delete(name)
+        tokens.delete(user.token)
+      }
     }
+  }
+
+  /**
+   * The user a request's token belongs to; 401 otherwise.
+   * @param {IncomingMessage} req
+   */
+  const authenticate = (req) => {
+    const token = bearer(req)
+    const name = token === undefined ? undefined : tokens.get(token)
+    const user = name === undefined ? undefined : users.get(name)
+    if (!user || name === undefined) throw new HttpError(401, 'missing or unknown session token: POST /chat/join first')
+    return { name, user }
   }
 
   /**
@@ -115,11 +153,28 @@ export function createChat({ historySize = 1000, heartbeatMs = 15_000, presenceG
   const visibleTo = (m, username) => m.type === 'broadcast' || m.from === username || m.to === username
 
   /** @param {ChatMessage} m */
-  const toEvent = (m) => ({ id: String(m.id), event: m.type, data: JSON.stringify(m) })
+  const toEvent = (m) => ({ id: idOf(m.id), event: m.type, data: JSON.stringify(m) })
 
-  const announcePresence = () => {
-    const event = { event: 'presence', data: JSON.stringify({ online: online() }) }
-    for (const c of connections) c.writer.writeEvent(event)
+  const flushPresence = () => {
+    presenceTimer = undefined
+    /** @type {string[]} */
+    const joined = []
+    /** @type {string[]} */
+    const left = []
+    for (const name of presenceChanged) {
+      if (online.has(name) && !announced.has(name)) (announced.add(name), joined.push(name))
+      else if (!online.has(name) && announced.has(name)) (announced.delete(name), left.push(name))
+    }
+    presenceChanged.clear()
+    if (joined.length === 0 && left.length === 0) return
+    const event = { event: 'presence', data: JSON.stringify({ joined: joined.sort(), left: left.sort() }) }
+    for (const c of live) c.stream.send(event)
+  }
+
+  /** @param {string} name */
+  const presenceChange = (name) => {
+    presenceChanged.add(name)
+    presenceTimer ??= setTimeout(flushPresence, presenceBatchMs)
   }
 
   /**
@@ -134,120 +189,189 @@ export function createChat({ historySize = 1000, heartbeatMs = 15_000, presenceG
     history.push(m)
     if (history.length > historySize) history.shift()
     const event = toEvent(m)
-    for (const c of connections) if (visibleTo(m, c.username)) c.writer.writeEvent(event)
+    // Fan-out without waiting: a reader that stops reading is cut by the stream's output cap and catches up from
+    // the history when it reconnects.
+    for (const c of live) if (visibleTo(m, c.username)) c.stream.send(event)
     return m
   }
 
   /**
-   * GET /chat/sse?username=
-   * @param {import('node:http').IncomingMessage} req
-   * @param {import('node:http').ServerResponse} res
-   * @param {URL} url
+   * Where a stream's replay starts: after the message it names, or from the start (with `reset`) when the id was
+   * issued by another run of the server.
+   * @param {string} last
+   * @returns {{ after: number, reset: boolean }}
    */
-  const handleStream = (req, res, url) => {
-    const username = checkUsername(url.searchParams.get('username'), 'username')
-    if (connections.size >= maxConnections) throw new HttpError(503, 'chat is full, try again later')
-    prune()
-    const user = users.get(username) ?? { connections: new Set(), leftAt: 0 }
-    if (user.connections.size >= maxPerUser) throw new HttpError(429, `too many open streams for ${username}`)
-    users.set(username, user)
+  const resumePoint = (last) => {
+    if (last === '') return { after: lastId, reset: false }
+    const match = /^([a-z0-9]{1,16})-(\d{1,15})$/.exec(last)
+    if (match && match[1] === epoch && Number(match[2]) <= lastId) return { after: Number(match[2]), reset: false }
+    return { after: 0, reset: true }
+  }
 
-    const writer = new SSEWriter(res)
-    /** @type {Connection} */
-    const connection = { writer, username }
-
-    // Replay what this user missed. Last-Event-ID is ours only if it is a number we could have issued.
-    const last = lastEventId(req)
-    if (/^\d{1,15}$/.test(last) && Number(last) < lastId) {
-      const after = Number(last)
-      const oldest = history.length > 0 ? history[0].id : lastId + 1
-      if (after + 1 < oldest) writer.writeEvent({ event: 'gap', data: JSON.stringify({ from: after + 1, to: oldest - 1 }) })
-      for (const m of history) if (m.id > after && visibleTo(m, username)) writer.writeEvent(toEvent(m))
-    }
-    writer.writeEvent({ id: String(lastId), event: 'welcome', retry: 2000, data: JSON.stringify({ username, online: [...new Set([...online(), username])].sort() }) })
-
-    connections.add(connection)
-    user.connections.add(connection)
-    if (user.connections.size === 1) announcePresence()
-    heartbeat ??= setInterval(() => {
-      for (const c of connections) c.writer.writeComment('heartbeat')
-    }, heartbeatMs)
-
-    writer.signal.addEventListener('abort', () => {
-      connections.delete(connection)
-      user.connections.delete(connection)
-      if (user.connections.size === 0) {
-        user.leftAt = Date.now()
-        announcePresence()
+  /**
+   * Replays what `c` missed, paced by the reader, then makes it live with `welcome` in the same turn.
+   * @param {Connection} c
+   * @param {User} user
+   * @param {number} after
+   */
+  const catchUp = async (c, user, after) => {
+    let cursor = after
+    for (;;) {
+      if (c.stream.closed) return
+      const oldest = history.length > 0 ? /** @type {ChatMessage} */ (history[0]).id : lastId + 1
+      if (cursor + 1 < oldest) {
+        await c.stream.publish({ event: 'gap', data: JSON.stringify({ from: cursor + 1, to: oldest - 1 }) })
+        cursor = oldest - 1
+        continue
       }
-      if (connections.size === 0) {
+      const m = history[cursor + 1 - oldest]
+      if (m === undefined) break // caught up: nothing newer in this turn
+      cursor = m.id
+      if (visibleTo(m, c.username)) await c.stream.publish(toEvent(m))
+    }
+    live.add(c)
+    user.live++
+    if (user.live === 1) {
+      online.add(c.username)
+      presenceChange(c.username)
+    }
+    c.stream.send({
+      id: idOf(lastId),
+      event: 'welcome',
+      retry: 2000,
+      data: JSON.stringify({ username: c.username, online: [...online].sort(), epoch }),
+    })
+  }
+
+  /**
+   * GET /chat/sse
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
+  const handleStream = (req, res) => {
+    const { name, user } = authenticate(req)
+    if (connectionCount >= maxConnections) throw new HttpError(503, 'chat is full, try again later')
+    if (user.connections.size >= maxPerUser) throw new HttpError(429, `too many open streams for ${name}`)
+
+    const stream = newStream(res)
+    /** @type {Connection} */
+    const c = { stream, username: name, live: false }
+    user.connections.add(c)
+    connectionCount++
+    heartbeat ??= setInterval(() => {
+      for (const l of live) l.stream.comment('heartbeat')
+    }, heartbeatMs)
+    stream.signal.addEventListener('abort', () => {
+      connectionCount--
+      user.connections.delete(c)
+      if (live.delete(c) && --user.live === 0) {
+        online.delete(name)
+        presenceChange(name)
+      }
+      if (user.connections.size === 0) user.leftAt = Date.now()
+      if (connectionCount === 0) {
         clearInterval(heartbeat)
         heartbeat = undefined
       }
     })
+
+    const { after, reset } = resumePoint(lastEventId(req))
+    if (reset) stream.send({ event: 'reset', data: JSON.stringify({ epoch }) })
+    catchUp(c, user, after).catch(() => stream.close())
+  }
+
+  /**
+   * POST /chat/join
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
+  const handleJoin = async (req, res) => {
+    const fields = await readFields(req)
+    const username = checkUsername(fields.username, 'username')
+    prune()
+    const held = users.get(username)
+    // Joining again with the name's own token (a page that left and comes back) keeps the session.
+    if (held && held.token === bearer(req)) return sendJSON(res, 200, { username, token: held.token })
+    if (held) throw new HttpError(409, `${username} is taken; choose another name`)
+    if (users.size >= maxUsers) throw new HttpError(503, 'too many sessions, try again in a minute')
+    const token = randomBytes(24).toString('base64url')
+    users.set(username, { token, connections: new Set(), live: 0, leftAt: Date.now() })
+    tokens.set(token, username)
+    sendJSON(res, 200, { username, token })
   }
 
   /**
    * POST /chat/broadcast, /chat/direct, /chat/drop
    * @param {'broadcast' | 'direct' | 'drop'} kind
-   * @param {import('node:http').IncomingMessage} req
-   * @param {import('node:http').ServerResponse} res
-   * @param {URL} url
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
    */
-  const handlePost = async (kind, req, res, url) => {
-    if (req.method !== 'POST') throw new HttpError(405, 'use POST')
-    const fields = await readFields(req, url)
+  const handlePost = async (kind, req, res) => {
+    // Authenticated before the body is read: strangers cannot make us buffer anything.
+    const { name, user } = authenticate(req)
+    const fields = await readFields(req)
+    if (fields.from !== undefined && fields.from !== name) throw new HttpError(403, `this token speaks for ${name} only`)
     if (kind === 'drop') {
-      const username = checkUsername(fields.username, 'username')
-      const user = users.get(username)
-      const dropped = user ? user.connections.size : 0
+      const dropped = user.connections.size
       // Ending the response normally (not destroying it) makes a well-behaved client reconnect.
-      for (const c of [...(user?.connections ?? [])]) c.writer.close()
+      for (const c of [...user.connections]) c.stream.close()
       sendJSON(res, 200, { dropped })
       return
     }
-    const from = checkUsername(fields.from, 'from')
     const message = checkMessage(fields.message)
     let to = ''
     if (kind === 'direct') {
       to = checkUsername(fields.to, 'to')
-      if (!isKnown(to)) throw new HttpError(404, `unknown recipient: ${to}`)
+      prune()
+      if (!users.has(to)) throw new HttpError(404, `unknown recipient: ${to}`)
     }
-    sendJSON(res, 200, { message: publish(kind, from, to, message) })
+    sendJSON(res, 200, { message: publish(kind, name, to, message) })
   }
 
   return {
+    epoch,
+
+    /** Open chat streams, live or catching up. */
+    get connections() {
+      return connectionCount
+    },
+
     /**
      * Routes /chat/*; returns false for other paths.
-     * @param {import('node:http').IncomingMessage} req
-     * @param {import('node:http').ServerResponse} res
+     * @param {IncomingMessage} req
+     * @param {ServerResponse} res
      * @param {URL} url
      */
     async handle(req, res, url) {
+      const post = (/** @type {() => Promise<void>} */ handler) => {
+        if (req.method !== 'POST') throw new HttpError(405, 'use POST')
+        return handler()
+      }
       switch (url.pathname) {
         case '/chat/sse':
           if (req.method !== 'GET') throw new HttpError(405, 'use GET')
-          handleStream(req, res, url)
+          handleStream(req, res)
+          return true
+        case '/chat/join':
+          await post(() => handleJoin(req, res))
           return true
         case '/chat/broadcast':
-          await handlePost('broadcast', req, res, url)
-          return true
         case '/chat/direct':
-          await handlePost('direct', req, res, url)
-          return true
         case '/chat/drop':
-          await handlePost('drop', req, res, url)
+          await post(() => handlePost(/** @type {'broadcast' | 'direct' | 'drop'} */ (url.pathname.slice(6)), req, res))
           return true
         default:
           return false
       }
     },
 
-    /** Ends every chat stream and stops the heartbeat. */
+    /** Ends every chat stream and stops the timers. */
     close() {
-      for (const c of [...connections]) c.writer.close()
+      for (const user of users.values()) for (const c of [...user.connections]) c.stream.close()
       clearInterval(heartbeat)
       heartbeat = undefined
+      clearTimeout(presenceTimer)
+      presenceTimer = undefined
     },
   }
 }

@@ -11,8 +11,8 @@
 // (no POST, no Authorization header); FetchEventSource can.
 
 import { timingSafeEqual } from 'node:crypto'
-import { HttpError, readJSON } from '../e2e/server/http-util.js'
-import { SSEWriter, lastEventId } from '../e2e/server/sse-writer.js'
+import { lastEventId, newStream } from '../dist/server.js'
+import { HttpError, readJSON } from '../dist/support.js'
 import { hashString, seededRandom } from './random.js'
 
 export const DEMO_TOKEN = 'demo-token'
@@ -63,7 +63,7 @@ function isAuthorized(header) {
  * @param {{ tokenDelayMs?: [number, number], maxStreams?: number }} [options]
  */
 export function createLLM({ tokenDelayMs = [20, 40], maxStreams = 100 } = {}) {
-  /** @type {Set<SSEWriter>} */
+  /** @type {Set<import('../dist/server.js').EventStream>} */
   const streams = new Set()
 
   return {
@@ -95,7 +95,7 @@ export function createLLM({ tokenDelayMs = [20, 40], maxStreams = 100 } = {}) {
         return
       }
 
-      const writer = new SSEWriter(res)
+      const writer = newStream(res)
       streams.add(writer)
       const random = seededRandom(hashString(prompt) ^ next)
       const [min, max] = tokenDelayMs
@@ -105,16 +105,18 @@ export function createLLM({ tokenDelayMs = [20, 40], maxStreams = 100 } = {}) {
         clearTimeout(timer)
         streams.delete(writer)
       })
-      writer.writeEvent({ retry: 1000 })
+      writer.send({ retry: 1000 })
 
-      const emit = () => {
+      // The next token is scheduled once the previous one is on its way, so a slow reader slows the answer down
+      // instead of piling it up in memory.
+      const emit = async () => {
         if (writer.closed) return
         if (next < tokens.length) {
-          writer.writeEvent({ id: String(next), event: 'token', data: JSON.stringify({ index: next, text: tokens[next] }) })
+          const sent = await writer.publish({ id: String(next), event: 'token', data: JSON.stringify({ index: next, text: tokens[next] }) })
           next++
-          timer = setTimeout(emit, min + random() * (max - min))
+          if (sent) timer = setTimeout(emit, min + random() * (max - min))
         } else {
-          writer.writeEvent({ id: String(tokens.length), event: 'done', data: JSON.stringify({ tokens: tokens.length, finishReason: 'stop' }) })
+          writer.send({ id: String(tokens.length), event: 'done', data: JSON.stringify({ tokens: tokens.length, finishReason: 'stop' }) })
           writer.close()
         }
       }

@@ -1,16 +1,20 @@
 // Demo server (`npm start`): stock prices, chat and an LLM-style stream, each a page using the
 // library's self-contained browser build from /dist/. Wiring only; the demos live in their modules.
 //
-//   node demo/server.js          PORT (default: a free port) and HOST (default 127.0.0.1) from the env
+//   node demo/server.js [--port N] [--host H] [--allowed-host name:port]...   PORT and HOST from the env work too
+//                                                   (defaults: a free port on 127.0.0.1)
 //
 // Routes: /, /stocks, /chat, /llm (pages) · GET /price · /chat/* · POST /llm/stream · /dist/* · static
+//
+// Every request must name this server in its Host header (a DNS-rebinding page names its own domain), cross-origin
+// requests are refused (Origin, or Sec-Fetch-Site from browsers that omit Origin on GET), and POST bodies must be
+// JSON: a cross-site form can send none of these.
 
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { HttpError, listen, originOf, sendError, sendText, trackConnections } from '../e2e/server/http-util.js'
-import { serveStatic } from '../e2e/server/static-files.js'
+import { fileURLToPath } from 'node:url'
+import { HttpError, closer, isMain, listen, originOf, parseArgs, sendError, sendText, serveStatic, trackSockets } from '../dist/support.js'
 import { createChat } from './chat.js'
 import { createLLM } from './llm.js'
 import { createStocks } from './stocks.js'
@@ -35,11 +39,37 @@ const SECURITY_HEADERS = {
 }
 
 /**
+ * The Host values this server answers to: what it listens on, plus the loopback names, plus `extra` (a public name
+ * when it runs behind a proxy).
+ * @param {string} host @param {number} port @param {string[]} extra
+ */
+function allowedHosts(host, port, extra) {
+  const names = [host, 'localhost', '127.0.0.1', '[::1]'].map((h) => new URL(originOf(h.replace(/^\[|\]$/g, ''), port)).host)
+  return new Set([...names, ...extra.map((h) => h.toLowerCase())])
+}
+
+/**
+ * Refuses requests that do not come from this server's own pages (see the top of the file).
+ * @param {http.IncomingMessage} req @param {Set<string>} hosts
+ */
+function checkRequestSource(req, hosts) {
+  const host = (req.headers.host ?? '').toLowerCase()
+  if (!hosts.has(host)) throw new HttpError(421, 'unexpected Host header')
+  const origin = req.headers.origin
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) throw new HttpError(403, 'cross-origin requests are not accepted')
+  if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'cross-site requests are not accepted')
+  if (req.method === 'POST' && /^\/(chat|llm)\//.test(req.url ?? '') && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'POST bodies must be JSON (Content-Type: application/json)')
+  }
+}
+
+/**
  * @param {{
  *   port?: number, host?: string, seed?: number, priceIntervalMs?: number, heartbeatMs?: number,
- *   tokenDelayMs?: [number, number], historySize?: number, distDir?: string,
+ *   tokenDelayMs?: [number, number], historySize?: number, distDir?: string, allowedHosts?: string[],
+ *   presenceBatchMs?: number, epoch?: string, log?: (line: string) => void,
  * }} [options]
- * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, chat: ReturnType<typeof createChat>, close: () => Promise<void> }>}
  */
 export async function startDemoServer({
   port = 0,
@@ -50,9 +80,13 @@ export async function startDemoServer({
   tokenDelayMs = [20, 40],
   historySize = 1000,
   distDir = DIST_DIR,
+  allowedHosts: extraHosts = [],
+  presenceBatchMs,
+  epoch,
+  log = console.error,
 } = {}) {
   const stocks = createStocks({ seed, intervalMs: priceIntervalMs })
-  const chat = createChat({ heartbeatMs, historySize })
+  const chat = createChat({ heartbeatMs, historySize, presenceBatchMs, epoch })
   const llm = createLLM({ tokenDelayMs })
   const staticRoots = { '/dist/': distDir, '/': PUBLIC_DIR }
 
@@ -61,6 +95,7 @@ export async function startDemoServer({
    * @param {http.ServerResponse} res
    */
   const route = async (req, res) => {
+    checkRequestSource(req, hosts)
     const url = new URL(req.url ?? '/', 'http://demo.invalid')
     if (url.pathname === '/price') {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET')
@@ -75,31 +110,31 @@ export async function startDemoServer({
   }
 
   const server = http.createServer({ noDelay: true }, (req, res) => {
-    route(req, res).catch((err) => sendError(res, err))
+    route(req, res).catch((err) => sendError(res, err, log))
   })
-  const destroyConnections = trackConnections(server)
+  const sockets = trackSockets(server)
   const boundPort = await listen(server, port, host)
+  const hosts = allowedHosts(host, boundPort, extraHosts)
 
-  /** @type {Promise<void> | undefined} */
-  let closing
   return {
     url: originOf(host, boundPort),
     port: boundPort,
-    close() {
-      closing ??= new Promise((resolve) => {
-        stocks.close()
-        chat.close()
-        llm.close()
-        server.close(() => resolve())
-        destroyConnections()
-      })
-      return closing
-    },
+    chat,
+    close: closer(server, sockets, () => {
+      stocks.close()
+      chat.close()
+      llm.close()
+    }),
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const server = await startDemoServer({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1' })
+if (isMain(import.meta.url)) {
+  const args = parseArgs(process.argv.slice(2))
+  const server = await startDemoServer({
+    port: Number(args.port ?? process.env.PORT ?? 0),
+    host: String(args.host ?? process.env.HOST ?? '127.0.0.1'),
+    allowedHosts: typeof args['allowed-host'] === 'string' ? [args['allowed-host']] : [],
+  })
   console.log(`fetch-eventsource demo: ${server.url}/`)
   if (!existsSync(path.join(DIST_DIR, 'fetch-eventsource.browser.js'))) {
     console.warn('warning: dist/fetch-eventsource.browser.js is missing; run `npm run build` for the pages to work')

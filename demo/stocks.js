@@ -12,7 +12,7 @@
 // while someone is watching (no timer left behind when the last client leaves or the server closes).
 
 import { gaussian, seededRandom } from './random.js'
-import { SSEWriter } from '../e2e/server/sse-writer.js'
+import { newStream } from '../dist/server.js'
 
 export const DEFAULT_SYMBOLS = [
   { symbol: 'AAPL', name: 'Apple', price: 189.5 },
@@ -37,7 +37,7 @@ const cents = (n) => Math.round(n * 100) / 100
 export function createStocks({ seed = 42, intervalMs = 300, symbols = DEFAULT_SYMBOLS, maxClients = 500 } = {}) {
   const random = seededRandom(seed)
   const quotes = symbols.map((s) => ({ symbol: s.symbol, name: s.name, open: s.price, price: s.price, history: [s.price] }))
-  /** @type {Set<SSEWriter>} */
+  /** @type {Set<import('../dist/server.js').EventStream>} */
   const clients = new Set()
   let tick = 0
   /** @type {NodeJS.Timeout | undefined} */
@@ -63,11 +63,12 @@ export function createStocks({ seed = 42, intervalMs = 300, symbols = DEFAULT_SY
           time,
         }),
       }
-      for (const client of clients) client.writeEvent(event)
+      // Fan-out: send without waiting for each reader; the output cap cuts one that stops reading.
+      for (const client of clients) client.send(event)
     }
   }
 
-  /** @param {SSEWriter} client */
+  /** @param {import('../dist/server.js').EventStream} client */
   const remove = (client) => {
     clients.delete(client)
     if (clients.size === 0 && timer) {
@@ -88,8 +89,8 @@ export function createStocks({ seed = 42, intervalMs = 300, symbols = DEFAULT_SY
         res.end(JSON.stringify({ error: 'too many price subscribers, try again later' }))
         return
       }
-      const client = new SSEWriter(res)
-      client.writeEvent({
+      const client = newStream(res)
+      client.send({
         id: String(tick),
         event: 'snapshot',
         data: JSON.stringify({

@@ -14,16 +14,15 @@ import { fileURLToPath } from 'node:url'
 import { drivers, engines as allEngines, MissingBrowserError } from './browsers/drivers/index.js'
 import { compactAll, compareCase, differentialCases } from './browsers/differential.js'
 import { knownFailures } from './browsers/known-failures.js'
-import { startTestServer } from './server/test-server.js'
+import { parseArgs } from '../dist/support.js'
+import { startTestServer } from '../dist/testing.js'
 
 process.stdout.on('error', () => {}) // a closed pipe (| head) must not crash the run before clean-up
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const args = process.argv.slice(2)
-const opt = (/** @type {string} */ name) => {
-  const a = args.find((x) => x === `--${name}` || x.startsWith(`--${name}=`))
-  return a === undefined ? undefined : a.includes('=') ? a.slice(a.indexOf('=') + 1) : true
-}
-const requested = args.filter((a) => !a.startsWith('--'))
+// Valued options are written --name=value here, so every bare option is a flag and the engines stay positionals.
+const args = parseArgs(process.argv.slice(2), { flags: ['suite', 'only', 'verbose', 'md', 'no-md'] })
+const opt = (/** @type {string} */ name) => /** @type {string | boolean | undefined} */ (args[name])
+const requested = args._
 const engines = requested.length ? requested : (process.env.BROWSERS?.split(',').filter(Boolean) ?? allEngines)
 const suiteOpt = String(opt('suite') ?? 'all')
 const suites = suiteOpt === 'all' ? ['cases', 'differential'] : [suiteOpt]

@@ -4,7 +4,7 @@
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serveStatic } from '../e2e/server/static-files.js'
+import { corsHeaders, listen, preflightHeaders, serveStatic } from '../dist/support.js'
 import { withChromium } from './chromium.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -17,7 +17,6 @@ export const REDIRECT_CASES = [
   { id: 'headers-credentials', init: { withCredentials: true, headers: { authorization: 'Bearer secret', 'x-api-key': 'key-123' }, lastEventId: '41' } },
 ]
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
 
 export async function runChromiumRedirects() {
   /** @type {Record<string, { method: string, cookie?: string, authorization?: string, apiKey?: string, lastEventId?: string }[]>} */
@@ -32,15 +31,16 @@ export async function runChromiumRedirects() {
       lastEventId: req.headers['last-event-id'],
       ...(req.method === 'OPTIONS' ? { requested: req.headers['access-control-request-headers'] } : {}),
     })
-    const cors = { 'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-credentials': 'true', vary: 'Origin' }
+    // B lets every origin in, credentials and any requested header included: what arrives is what is measured.
+    const cors = corsHeaders(req, { credentials: true })
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...cors, 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '', 'access-control-allow-methods': 'GET' })
+      res.writeHead(204, preflightHeaders(req, cors))
       return res.end()
     }
     res.writeHead(200, { ...cors, 'content-type': 'text/event-stream' })
     res.end('data: reached b\n\n')
   })
-  const bPort = await listen(b)
+  const bPort = await listen(b, 0, '127.0.0.1')
   const a = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://a')
     if (url.pathname === '/set-cookie') {
@@ -53,7 +53,7 @@ export async function runChromiumRedirects() {
     }
     if (!(await serveStatic(req, res, { '/dist/': path.join(root, 'dist'), '/reliability/': here }))) res.writeHead(404).end()
   })
-  const aPort = await listen(a)
+  const aPort = await listen(a, 0, '127.0.0.1')
   try {
     const results = await withChromium(async (page, browser) => {
       await page.goto(`http://127.0.0.1:${aPort}/reliability/browser/redirects.html?cases=${encodeURIComponent(JSON.stringify(REDIRECT_CASES))}`)

@@ -2,7 +2,7 @@
 // project's standard flags. `withChromium(fn)` always closes the browser, whatever fn does.
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
-import { CHROMIUM_ARGS } from '../e2e/browsers/drivers/chromium.js'
+import { CHROMIUM_ARGS } from '../dist/support.js'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const CHROMIUM_FLAGS = CHROMIUM_ARGS

@@ -16,6 +16,7 @@
 // Bytes are forwarded as they come until the cut point is found; after the cut both sides are destroyed.
 
 import net from 'node:net'
+import { closer, listen, trackSockets } from '../dist/support.js'
 import { derive } from './seed.js'
 
 const CR = 0x0d
@@ -50,9 +51,6 @@ export async function startCuttingProxy({
   /** @type {Cut[]} */
   const cuts = []
   const stats = { connections: 0, bytesDown: 0, bytesUp: 0, cuts: 0 }
-  /** @type {Set<net.Socket>} */
-  const sockets = new Set()
-
   const server = net.createServer((client) => {
     const conn = stats.connections++
     // Decisions are drawn at accept time, in accept order: reproducible for a single sequential client.
@@ -61,12 +59,8 @@ export async function startCuttingProxy({
     const kind = /** @type {CutKind} */ (pick(kinds))
     const manner = pick(manners)
     const upstream = net.connect(target.port, target.host ?? '127.0.0.1')
-    for (const socket of [client, upstream]) {
-      socket.setNoDelay(true)
-      sockets.add(socket)
-      socket.once('close', () => sockets.delete(socket))
-      socket.on('error', () => {}) // resets are the point; the other side is destroyed below
-    }
+    sockets.add(upstream)
+    for (const socket of [client, upstream]) socket.on('error', () => {}) // resets are the point; the other side is destroyed below
     client.once('close', () => upstream.destroy())
     upstream.once('close', () => {
       if (!client.destroyed) client.end()
@@ -115,23 +109,16 @@ export async function startCuttingProxy({
     })
     client.on('drain', () => upstream.resume())
   })
+  // Client sockets are tracked on accept, upstream ones as they are opened: close() ends both.
+  const sockets = trackSockets(server)
   server.on('error', () => {})
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
-  const { port } = /** @type {net.AddressInfo} */ (server.address())
-  /** @type {Promise<void> | undefined} */
-  let closing
+  const port = await listen(server, 0, '127.0.0.1')
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     cuts,
     stats,
-    close() {
-      closing ??= new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
-    },
+    close: closer(server, sockets),
   }
 }
 

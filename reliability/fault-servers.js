@@ -23,8 +23,7 @@
 
 import http from 'node:http'
 import net from 'node:net'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { closer, isMain, listen, trackSockets } from '../dist/support.js'
 
 /** @typedef {{ path: string, url: string, time: number, headers: http.IncomingHttpHeaders }} Hit */
 
@@ -50,8 +49,6 @@ const PREFIX = /** @type {Record<string, string>} */ ({
 export async function startFaultServer({ port = 0 } = {}) {
   /** @type {Hit[]} */
   const hits = []
-  /** @type {Set<import('node:net').Socket>} */
-  const sockets = new Set()
   const hostile = { written: 0, closedAt: 0 }
   /** @type {Set<() => void>} */
   const closeWatchers = new Set()
@@ -119,7 +116,6 @@ export async function startFaultServer({ port = 0 } = {}) {
       const block = Buffer.from(pattern.repeat(Math.max(1, Math.ceil(chunkSize / Buffer.byteLength(pattern)))))
       const piece = block.subarray(0, Math.max(1, Math.floor(chunkSize / Buffer.byteLength(pattern))) * Buffer.byteLength(pattern))
       sse(res)
-      res.socket?.setNoDelay(true)
       hostile.written = 0
       hostile.closedAt = 0
       res.on('close', () => (hostile.closedAt = performance.now()))
@@ -140,14 +136,8 @@ export async function startFaultServer({ port = 0 } = {}) {
     }
     res.writeHead(404).end()
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)))
-  const boundPort = /** @type {net.AddressInfo} */ (server.address()).port
-  /** @type {Promise<void> | undefined} */
-  let closing
+  const sockets = trackSockets(server)
+  const boundPort = await listen(server, port, '127.0.0.1')
   return {
     url: `http://127.0.0.1:${boundPort}`,
     port: boundPort,
@@ -181,13 +171,7 @@ export async function startFaultServer({ port = 0 } = {}) {
     },
     /** @param {string} pathname */
     count: (pathname) => hits.filter((h) => h.path === pathname).length,
-    close() {
-      closing ??= new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
-    },
+    close: closer(server, sockets),
   }
 }
 
@@ -199,8 +183,7 @@ export async function startDropServer() {
     accepts.push(performance.now())
     socket.destroy()
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
-  const port = /** @type {net.AddressInfo} */ (server.address()).port
+  const port = await listen(server, 0, '127.0.0.1')
   return {
     url: `http://127.0.0.1:${port}`,
     accepts,
@@ -208,7 +191,7 @@ export async function startDropServer() {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   const server = await startFaultServer(JSON.parse(process.argv[2] ?? '{}'))
   process.stdout.write(JSON.stringify({ port: server.port }) + '\n')
 }

@@ -2,6 +2,7 @@
 // byte), to see what a client really sends: header injection shows up here as extra lines, which a parsing server
 // would hide or reject. `respond(request, n)` returns the raw response bytes; the connection closes after it.
 import net from 'node:net'
+import { closer, listen, trackSockets } from '../dist/support.js'
 
 /**
  * @typedef {{ raw: string, path: string, headerLines: string[] }} RawRequest
@@ -10,11 +11,7 @@ import net from 'node:net'
 export async function startRawServer(respond) {
   /** @type {RawRequest[]} */
   const requests = []
-  /** @type {Set<net.Socket>} */
-  const sockets = new Set()
   const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
     socket.on('error', () => {})
     let head = ''
     socket.on('data', (data) => {
@@ -28,16 +25,12 @@ export async function startRawServer(respond) {
       socket.end(respond(request, requests.length - 1))
     })
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
-  const port = /** @type {net.AddressInfo} */ (server.address()).port
+  const sockets = trackSockets(server)
+  const port = await listen(server, 0, '127.0.0.1')
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve(undefined))
-        for (const socket of sockets) socket.destroy()
-      }),
+    close: closer(server, sockets),
   }
 }
 

@@ -20,8 +20,8 @@
 
 import http from 'node:http'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { serveStatic } from '../e2e/server/static-files.js'
+import { fileURLToPath } from 'node:url'
+import { closer, corsHeaders, isMain, listen, originOf, preflightHeaders, serveStatic, trackSockets } from '../dist/support.js'
 import { frameEvent } from './stream-script.js'
 
 export { EVENT_TYPES, expectedData, expectedType, frameEvent, verifyDelivery } from './stream-script.js'
@@ -53,14 +53,8 @@ export async function startResumableServer({
   framing = 'chunked',
 } = {}) {
   const stats = { requests: 0, preflights: 0, responses204: 0, eventsWritten: 0, resumedFrom: /** @type {number[]} */ ([]) }
-  /** @type {Set<import('node:net').Socket>} */
-  const sockets = new Set()
-
-  const cors = (/** @type {http.IncomingMessage} */ req) => ({
-    'access-control-allow-origin': req.headers.origin ?? '*',
-    'access-control-allow-credentials': 'true',
-    vary: 'Origin',
-  })
+  // Chromium runs reach it from another origin, with credentials.
+  const cors = (/** @type {http.IncomingMessage} */ req) => corsHeaders(req, { credentials: true })
 
   /**
    * @param {http.IncomingMessage} req
@@ -120,12 +114,7 @@ export async function startResumableServer({
     try {
       if (req.method === 'OPTIONS') {
         stats.preflights++
-        res.writeHead(204, {
-          ...cors(req),
-          'access-control-allow-methods': 'GET, POST',
-          'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'last-event-id',
-          'access-control-max-age': '600',
-        })
+        res.writeHead(204, preflightHeaders(req, cors(req), 600))
         res.end()
         return
       }
@@ -138,37 +127,21 @@ export async function startResumableServer({
       else res.destroy()
     }
   })
-  server.on('connection', (socket) => {
-    socket.setNoDelay(true)
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve(undefined))
-  })
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address())
-  /** @type {Promise<void> | undefined} */
-  let closing
+  const sockets = trackSockets(server)
+  const boundPort = await listen(server, port, host)
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: originOf(host, boundPort),
+    port: boundPort,
     stats,
     /** Open connections right now. */
     get connections() {
       return sockets.size
     },
-    close() {
-      closing ??= new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
-    },
+    close: closer(server, sockets),
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   const options = JSON.parse(process.argv[2] ?? '{}')
   const server = await startResumableServer(options)
   process.stdout.write(JSON.stringify({ port: server.port }) + '\n')

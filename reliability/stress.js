@@ -14,8 +14,9 @@ import { existsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startTestServer } from '../e2e/server/test-server.js'
+import { startTestServer } from '../dist/testing.js'
 import { FetchEventSource } from '../dist/index.js'
+import { parseArgs } from '../dist/support.js'
 import { runClient } from './child.js'
 import { runChromiumCuts } from './chromium-cuts.js'
 import { runChromiumRedirects } from './chromium-redirects.js'
@@ -28,11 +29,11 @@ import { runSeed } from './seed.js'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..')
 const MiB = 1024 * 1024
-const args = process.argv.slice(2)
+const args = parseArgs(process.argv.slice(2), { flags: ['md'] })
 const ALL = ['cuts', 'chromium', 'restarts', 'storms', 'stalls', 'hostile', 'amplification', 'load', 'cycles', 'iterator', 'redirects']
-const chosen = args.filter((a) => !a.startsWith('--'))
+const chosen = args._
 const sections = chosen.length ? chosen : ALL
-const writeMd = args.includes('--md') || chosen.length === 0
+const writeMd = args.md === true || chosen.length === 0
 const seed = runSeed()
 /** @type {string[]} */
 const failures = []

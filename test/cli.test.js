@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startTestServer } from '../e2e/server/test-server.js'
+import { startTestServer } from '../dist/testing.js'
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const pkg = JSON.parse(await (await import('node:fs/promises')).readFile(new URL('../package.json', import.meta.url), 'utf8'))

@@ -4,7 +4,7 @@
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
-import { startTestServer } from '../e2e/server/test-server.js'
+import { startTestServer } from '../dist/testing.js'
 import { cases } from './cases/index.js'
 import { createHarness } from './cases/harness.js'
 

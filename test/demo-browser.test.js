@@ -184,7 +184,9 @@ describe('demo pages in Chromium', () => {
       const dropping = 'Dropping my connection now, keep talking'
       await sendChat(bob, dropping)
       await waitForMessage(alice, dropping)
-      const bobLastId = Number(await bob.page.textContent('#last-id'))
+      // Chat ids carry the server's epoch: `<epoch>-<n>`.
+      const bobLastId = await bob.page.textContent('#last-id')
+      assert.match(String(bobLastId), /^[a-z0-9]+-\d+$/)
       assert.equal(requestsTo(bob, '/chat/sse').length, 1)
       await alice.page.selectOption('#to', 'bob2') // alice is about to write to bob privately
 
@@ -195,7 +197,7 @@ describe('demo pages in Chromium', () => {
       const released = new Promise((resolve) => (release = () => resolve(undefined)))
       t.after(release)
       let held = 0
-      await bob.page.route('**/chat/sse?*', async (route) => {
+      await bob.page.route('**/chat/sse', async (route) => {
         held++ // installed after bob joined: every request seen here is a reconnect
         await released
         await route.continue()
@@ -225,6 +227,9 @@ describe('demo pages in Chromium', () => {
       assert.equal(held, 1, 'the reconnect went through the hold')
       assert.equal(reconnects[1].headers['last-event-id'], String(bobLastId), 'the reconnect resumes from the last id seen')
       assert.equal(reconnects[0].headers['last-event-id'], undefined, 'the first connection has no Last-Event-ID')
+      // The headers function sent the session token on the first request and again on the reconnect.
+      assert.match(String(reconnects[0].headers.authorization), /^Bearer [A-Za-z0-9_-]{32}$/)
+      assert.equal(reconnects[1].headers.authorization, reconnects[0].headers.authorization)
 
       // Live messages flow again; by the time this one has arrived a duplicate of a replayed one would have too.
       const afterwards = 'After the reconnect'

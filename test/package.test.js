@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { startTestServer } from '../e2e/server/test-server.js'
+import { startTestServer } from '../dist/testing.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = path.join(ROOT, 'node_modules', '.bin')
@@ -46,7 +46,7 @@ async function exec(file, args, options = {}) {
 }
 
 before(async () => {
-  for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js']) {
+  for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'dist/server.js', 'dist/testing.js']) {
     assert.ok(existsSync(path.join(ROOT, file)), `${file} is missing: run \`npm run build\` first`)
   }
   scratch = await mkdtemp(path.join(tmpdir(), 'fes-package-'))
@@ -85,7 +85,8 @@ describe('the tarball', () => {
       (p) => !(p === 'package.json' || p === 'README.md' || p === 'LICENSE' || p.startsWith('dist/') || (mapsNeedSrc && p.startsWith('src/'))),
     )
     assert.deepEqual(unexpected, [], `unexpected files in the tarball${mapsNeedSrc ? '' : ' (the source maps embed their sources, so src/ is not needed)'}`)
-    for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'dist/fetch-eventsource.browser.js', 'dist/fetch-eventsource.iife.js']) {
+    const subpaths = ['server', 'testing'].flatMap((name) => ['js', 'cjs', 'd.ts', 'd.cts'].map((ext) => `dist/${name}.${ext}`))
+    for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'dist/fetch-eventsource.browser.js', 'dist/fetch-eventsource.iife.js', ...subpaths]) {
       assert.ok(paths.includes(required), `${required} is not in the tarball`)
     }
     // Every path package.json points at is in it.
@@ -112,6 +113,8 @@ describe('the tarball', () => {
     const problems = report.analysis?.problems ?? []
     const human = problems.map((p) => `${p.kind} ${p.entrypoint ?? ''} ${p.resolutionKind ?? ''}`.trim())
     assert.deepEqual(human, [], 'run `npx attw --pack .` for details')
+    // Every subpath was analysed, not just the main entry.
+    assert.deepEqual(Object.keys(report.analysis?.entrypoints ?? {}).sort(), ['.', './browser', './package.json', './server', './testing'])
     assert.equal(result.code, 0, result.stderr)
   })
 })
@@ -121,14 +124,18 @@ describe('types', () => {
    * The README's ts/js code blocks that use the library, each as its own module.
    * @returns {Promise<Array<{ name: string, code: string }>>}
    */
-  async function readmeExamples() {
+  async function readmeExamples({ node = true, dom = true } = {}) {
     const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
     const blocks = []
     for (const m of readme.matchAll(/^```(ts|typescript|js|javascript)\n([\s\S]*?)^```/gm)) {
       const code = m[2]
-      if (!/\bFetchEventSource\b|\bEventSource\b|from 'fetch-eventsource'/.test(code)) continue
+      if (!/\bFetchEventSource\b|\bEventSource\b|from 'fetch-eventsource(\/server|\/testing)?'/.test(code)) continue
+      // The server half is Node (or fetch-server) code: it needs @types/node.
+      const serverSide = /from 'fetch-eventsource\/(server|testing)'|from 'node:/.test(code)
+      if (!node && serverSide) continue
+      if (!dom && !serverSide) continue
       const line = readme.slice(0, m.index).split('\n').length
-      const imports = /from ['"]fetch-eventsource['"]/.test(code)
+      const imports = /from ['"]fetch-eventsource(\/server|\/testing)?['"]/.test(code)
         ? ''
         : "import { FetchEventSource, EventSource, assertEventStream, FetchEventSourceError } from 'fetch-eventsource'\n"
       blocks.push({ name: `readme-line-${line}.ts`, code: `// README.md line ${line}\n${imports}${code}\nexport {}\n` })
@@ -158,11 +165,13 @@ describe('types', () => {
     test(`tsc --strict, ${name}: ${what}, misuse does not`, async () => {
       const dir = path.join(consumer, `types-${Object.keys(configs).indexOf(name)}`)
       await mkdir(dir, { recursive: true })
-      // The README's browser examples use DOM globals (document, elements), so they run in the DOM configurations.
-      const files = ['usage.ts', 'misuse.ts', 'readme-globals.d.ts', ...(dom ? ['dom-drop-in.ts'] : [])]
+      const node = options.types.includes('node')
+      // The README's browser examples use DOM globals (document, elements), so without the DOM lib only the
+      // server-side examples (fetch-eventsource/server and /testing) are compiled.
+      const files = ['usage.ts', 'misuse.ts', 'readme-globals.d.ts', ...(dom ? ['dom-drop-in.ts'] : []), ...(node ? ['server.ts'] : [])]
       for (const file of files) await cp(path.join(ROOT, 'test', 'types', file), path.join(dir, file))
-      const examples = dom ? await readmeExamples() : []
-      assert.ok(!dom || examples.length >= 2, 'the README should have code examples using the library')
+      const examples = await readmeExamples({ node, dom })
+      assert.ok(examples.length >= 2, 'the README should have code examples using the library')
       for (const example of examples) await writeFile(path.join(dir, example.name), example.code)
       await writeFile(
         path.join(dir, 'tsconfig.json'),
@@ -255,6 +264,12 @@ export default { input: 'app.js', plugins: [nodeResolve({ browser: true })], out
         import.meta.resolve('fetch-eventsource/browser').split('/node_modules/')[1],
         typeof esm.FetchEventSource, esm.EventSource === esm.FetchEventSource,
         typeof cjs.FetchEventSource, cjs.EventSource === cjs.FetchEventSource,
+        ...['server', 'testing'].flatMap((sub) => [
+          import.meta.resolve('fetch-eventsource/' + sub).split('/node_modules/')[1],
+          require.resolve('fetch-eventsource/' + sub).split('/node_modules/')[1],
+        ]),
+        typeof (await import('fetch-eventsource/server')).newStream, typeof require('fetch-eventsource/server').newWebStream,
+        typeof (await import('fetch-eventsource/testing')).startTestServer, typeof require('fetch-eventsource/testing').startTestServer,
       ]))`
     await writeFile(path.join(consumer, 'resolve.mjs'), script)
     const result = await exec(process.execPath, ['resolve.mjs'], { cwd: consumer })
@@ -267,8 +282,46 @@ export default { input: 'app.js', plugins: [nodeResolve({ browser: true })], out
       true,
       'function',
       true,
+      'fetch-eventsource/dist/server.js',
+      'fetch-eventsource/dist/server.cjs',
+      'fetch-eventsource/dist/testing.js',
+      'fetch-eventsource/dist/testing.cjs',
+      'function',
+      'function',
+      'function',
+      'function',
     ])
   })
+
+  for (const system of ['ESM', 'CommonJS']) {
+    test(`${system}: the installed server and testing subpaths stream a scripted response and a published one`, async () => {
+      const load = system === 'ESM'
+        ? "const { newStream } = await import('fetch-eventsource/server'); const { startTestServer } = await import('fetch-eventsource/testing')"
+        : "const { newStream } = require('fetch-eventsource/server'); const { startTestServer } = require('fetch-eventsource/testing')"
+      const script = `${system === 'ESM' ? '' : "const http = require('node:http');\n(async () => {"}
+        ${system === 'ESM' ? "import http from 'node:http'" : ''}
+        ${load}
+        const testServer = await startTestServer()
+        const url = testServer.script([{ body: ['id: 1\\ndata: scripted\\n\\n'] }])
+        const scripted = await (await fetch(url, { headers: { 'x-probe': 'yes' } })).text()
+        const recorded = testServer.requests(url).map((r) => r.headers['x-probe'])
+        await testServer.close()
+        const server = http.createServer((req, res) => {
+          const stream = newStream(res)
+          stream.publish({ id: 2, event: 'e', data: 'published' }).then(() => stream.close())
+        })
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+        const published = await (await fetch('http://127.0.0.1:' + server.address().port)).text()
+        server.close()
+        console.log(JSON.stringify([scripted, recorded, published]))
+      ${system === 'ESM' ? '' : '})()'}`
+      const file = path.join(consumer, system === 'ESM' ? 'subpaths.mjs' : 'subpaths.cjs')
+      await writeFile(file, script)
+      const result = await exec(process.execPath, [file], { cwd: consumer, timeout: 20_000 })
+      assert.equal(result.code, 0, result.stderr)
+      assert.deepEqual(JSON.parse(result.stdout), ['id: 1\ndata: scripted\n\n', ['yes'], 'id: 2\nevent: e\ndata: published\n\n'])
+    })
+  }
 })
 
 describe('the command', () => {

@@ -1,5 +1,6 @@
-// Chat client: one FetchEventSource per joined user, messages POSTed as JSON.
-// All user-supplied text goes through textContent: nothing received is ever parsed as HTML.
+// Chat client: joining gets a session token; one FetchEventSource per joined user sends it with the `headers`
+// function on every (re)connection, and every POST carries it too. All user-supplied text goes through textContent:
+// nothing received is ever parsed as HTML.
 
 import { FetchEventSource } from '/dist/fetch-eventsource.browser.js'
 import { connectionBadge } from './connection-state.js'
@@ -18,6 +19,12 @@ const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-di
 /** @type {any} */
 let source = null
 let me = ''
+/** The session token from POST /chat/join: it alone says who we are (kept in memory only, and kept after Leave so
+ * joining again under the same name gets the same session back). */
+let token = ''
+/** Who is online, kept from `welcome` and the `presence` deltas. */
+const onlineNow = new Set()
+const auth = () => ({ authorization: `Bearer ${token}` })
 
 /** @param {boolean} joined */
 function setJoined(joined) {
@@ -86,18 +93,32 @@ function showOnline(users) {
 }
 
 /** @param {string} username */
-function join(username) {
+async function join(username) {
+  ;({ token } = await post('/chat/join', { username }))
   me = username
-  source = new FetchEventSource(`/chat/sse?username=${encodeURIComponent(username)}`)
+  // A function, so every reconnect sends the token again (a browser EventSource cannot send headers at all).
+  source = new FetchEventSource('/chat/sse', { headers: auth })
   badge.watch(source)
   const current = source
   const trackId = () => ($('last-id').textContent = current.lastEventId || '–')
 
   current.addEventListener('welcome', (/** @type {MessageEvent} */ event) => {
     trackId()
-    showOnline(JSON.parse(event.data).online)
+    onlineNow.clear()
+    for (const name of JSON.parse(event.data).online) onlineNow.add(name)
+    showOnline([...onlineNow].sort())
   })
-  current.addEventListener('presence', (/** @type {MessageEvent} */ event) => showOnline(JSON.parse(event.data).online))
+  current.addEventListener('presence', (/** @type {MessageEvent} */ event) => {
+    const { joined, left } = JSON.parse(event.data)
+    for (const name of joined) onlineNow.add(name)
+    for (const name of left) onlineNow.delete(name)
+    showOnline([...onlineNow].sort())
+  })
+  // Our last id came from an earlier run of the server: what is on screen is stale; the history follows.
+  current.addEventListener('reset', () => {
+    list.replaceChildren()
+    systemNote('The server restarted; showing its history from the start.')
+  })
   for (const type of ['broadcast', 'direct']) {
     current.addEventListener(type, (/** @type {MessageEvent} */ event) => {
       trackId()
@@ -134,7 +155,7 @@ function leave(byUser = true) {
  * @param {object} body
  */
 async function post(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? auth() : {}) }, body: JSON.stringify(body) })
   if (!res.ok) {
     const { error } = await res.json().catch(() => ({ error: `HTTP ${res.status}` }))
     throw new Error(error)
@@ -150,7 +171,7 @@ $('join-form').addEventListener('submit', (/** @type {SubmitEvent} */ event) => 
     $('join-error').textContent = 'Use 1–32 letters, digits, _ or -.'
     return
   }
-  join(username)
+  join(username).catch((err) => ($('join-error').textContent = /** @type {Error} */ (err).message))
 })
 
 $('leave').addEventListener('click', () => leave())
@@ -158,7 +179,7 @@ $('leave').addEventListener('click', () => leave())
 $('drop').addEventListener('click', async () => {
   systemNote('Asking the server to end this stream; the client will reconnect with Last-Event-ID.')
   try {
-    await post('/chat/drop', { username: me })
+    await post('/chat/drop', {})
   } catch (err) {
     $('send-error').textContent = /** @type {Error} */ (err).message
   }
@@ -170,7 +191,7 @@ async function send() {
   $('send-error').textContent = ''
   if (message.trim() === '') return
   try {
-    await post(to ? '/chat/direct' : '/chat/broadcast', to ? { from: me, to, message } : { from: me, message })
+    await post(to ? '/chat/direct' : '/chat/broadcast', to ? { to, message } : { message })
     $('message').value = ''
   } catch (err) {
     $('send-error').textContent = /** @type {Error} */ (err).message

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { CHROMIUM_ARGS } from '../browsers/drivers/chromium.js'
+import { CHROMIUM_ARGS } from '../../dist/support.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const ROOT = path.resolve(here, '../..')

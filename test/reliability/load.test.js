@@ -3,7 +3,7 @@
 // the async iterator under a consumer that stalls. The processes must exit by themselves after close().
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestServer } from '../../e2e/server/test-server.js'
+import { startTestServer } from '../../dist/testing.js'
 import { runClient } from '../../reliability/child.js'
 import { startResumableServer } from '../../reliability/resumable-server.js'
 import { runSeed } from '../../reliability/seed.js'

@@ -5,6 +5,9 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { once } from 'node:events'
+import http from 'node:http'
+import net from 'node:net'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
@@ -25,7 +28,7 @@ const streams = []
 before(async () => {
   distDir = await mkdtemp(path.join(tmpdir(), 'demo-dist-'))
   await writeFile(path.join(distDir, 'fetch-eventsource.browser.js'), 'export class FetchEventSource {}\n')
-  server = await startDemoServer({ port: 0, priceIntervalMs: 25, heartbeatMs: 80, tokenDelayMs: [1, 3], distDir })
+  server = await startDemoServer({ port: 0, priceIntervalMs: 25, heartbeatMs: 80, tokenDelayMs: [1, 3], presenceBatchMs: 0, distDir })
 })
 
 after(async () => {
@@ -47,12 +50,13 @@ async function stream(pathAndQuery, init) {
 /**
  * @param {string} pathname
  * @param {unknown} body JSON-encoded unless already a string/stream
+ * @param {Record<string, string>} [headers]
  */
-async function post(pathname, body) {
+async function post(pathname, body, headers = {}) {
   const isRaw = typeof body === 'string' || body instanceof ReadableStream || body instanceof Uint8Array
   const res = await fetch(server.url + pathname, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: isRaw ? /** @type {any} */ (body) : JSON.stringify(body),
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
   })
@@ -107,13 +111,30 @@ describe('stock prices: GET /price', () => {
 })
 
 describe('chat', () => {
+  /** @type {Map<string, string>} username → session token */
+  const tokens = new Map()
+
+  /** POST /chat/join; the token is remembered for `as(username)`. */
+  async function register(/** @type {string} */ username) {
+    const res = await post('/chat/join', { username })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body), ['username', 'token'])
+    assert.match(res.body.token, /^[A-Za-z0-9_-]{32}$/)
+    tokens.set(username, res.body.token)
+    return /** @type {string} */ (res.body.token)
+  }
+
+  /** The Authorization header of `username`'s session. */
+  const as = (/** @type {string} */ username) => ({ authorization: `Bearer ${tokens.get(username)}` })
+
   /**
-   * Connects a user and consumes the welcome (and the presence announcement of its arrival).
+   * Opens `username`'s stream (joining first if needed).
    * @param {string} username
    * @param {string} [lastEventId]
    */
   async function join(username, lastEventId) {
-    const s = await stream(`/chat/sse?username=${username}`, lastEventId === undefined ? {} : { headers: { 'last-event-id': lastEventId } })
+    if (!tokens.has(username)) await register(username)
+    const s = await stream('/chat/sse', { headers: { ...as(username), ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) } })
     assert.equal(s.response.status, 200)
     return s
   }
@@ -151,33 +172,50 @@ describe('chat', () => {
     await assert.rejects(nextMessage(s, ms), /no SSE item/)
   }
 
-  test('broadcast reaches everyone, direct only sender and recipient', async () => {
+  const epochId = (/** @type {number} */ n) => `${server.chat.epoch}-${n}`
+
+  /**
+   * The next presence delta naming `name` (earlier ones, e.g. for the reader's own arrival, are skipped).
+   * @param {Awaited<ReturnType<typeof join>>} s @param {string} name
+   */
+  async function nextPresence(s, name) {
+    for (;;) {
+      const ev = await s.nextEvent()
+      assert.ok(ev, 'stream ended')
+      if (ev.kind === 'event' && ev.event === 'presence' && JSON.parse(/** @type {string} */ (ev.data)).joined.concat(JSON.parse(/** @type {string} */ (ev.data)).left).includes(name)) return ev
+    }
+  }
+
+  test('broadcast reaches everyone, direct only sender and recipient; presence comes as deltas', async () => {
     const alice = await join('alice')
     const { welcome } = await untilWelcome(alice)
     assert.equal(welcome.retry, 2000)
-    assert.match(/** @type {string} */ (welcome.id), /^\d+$/)
-    assert.deepEqual(JSON.parse(/** @type {string} */ (welcome.data)), { username: 'alice', online: ['alice'] })
+    assert.match(/** @type {string} */ (welcome.id), new RegExp(`^${server.chat.epoch}-\\d+$`))
+    assert.deepEqual(JSON.parse(/** @type {string} */ (welcome.data)), { username: 'alice', online: ['alice'], epoch: server.chat.epoch })
     const bob = await join('bob')
     await untilWelcome(bob)
+    assert.equal((await nextPresence(alice, 'bob')).data, JSON.stringify({ joined: ['bob'], left: [] }))
     const carol = await join('carol')
     await untilWelcome(carol)
 
-    const sent = await post('/chat/broadcast', { from: 'bob', message: 'hello <b>all</b>' })
+    const sent = await post('/chat/broadcast', { message: 'hello <b>all</b>' }, as('bob'))
     assert.equal(sent.status, 200)
     const m = sent.body.message
     assert.deepEqual(Object.keys(m), ['id', 'type', 'from', 'to', 'message', 'timestamp'])
     assert.deepEqual([m.type, m.from, m.to, m.message], ['broadcast', 'bob', '', 'hello <b>all</b>'])
     for (const s of [alice, bob, carol]) {
       const got = await nextMessage(s)
-      assert.deepEqual(got, { sseId: String(m.id), event: 'broadcast', ...m })
+      assert.deepEqual(got, { sseId: epochId(m.id), event: 'broadcast', ...m })
     }
 
-    const dm = (await post('/chat/direct', { from: 'alice', to: 'bob', message: 'psst' })).body.message
+    const dm = (await post('/chat/direct', { to: 'bob', message: 'psst' }, as('alice'))).body.message
     assert.equal(dm.id, m.id + 1)
-    assert.deepEqual(await nextMessage(bob), { sseId: String(dm.id), event: 'direct', ...dm })
-    assert.deepEqual(await nextMessage(alice), { sseId: String(dm.id), event: 'direct', ...dm })
+    assert.deepEqual(await nextMessage(bob), { sseId: epochId(dm.id), event: 'direct', ...dm })
+    assert.deepEqual(await nextMessage(alice), { sseId: epochId(dm.id), event: 'direct', ...dm })
     await assertQuiet(carol)
-    for (const s of [alice, bob, carol]) s.close()
+    carol.close()
+    assert.equal((await nextPresence(alice, 'carol')).data, JSON.stringify({ joined: [], left: ['carol'] }))
+    for (const s of [alice, bob]) s.close()
   })
 
   test('a reconnect with Last-Event-ID gets exactly what it missed, once, then live messages', async () => {
@@ -185,39 +223,107 @@ describe('chat', () => {
     const { welcome } = await untilWelcome(dave)
     const erin = await join('erin')
     await untilWelcome(erin)
-    const seen = (await post('/chat/broadcast', { from: 'erin', message: 'before' })).body.message
-    assert.equal((await nextMessage(dave))?.sseId, String(seen.id))
-    assert.ok(Number(welcome.id) < seen.id)
+    const seen = (await post('/chat/broadcast', { message: 'before' }, as('erin'))).body.message
+    assert.equal((await nextMessage(dave))?.sseId, epochId(seen.id))
+    assert.ok(Number(String(welcome.id).split('-')[1]) < seen.id)
     dave.close()
 
-    // While dave is away (still a known recipient during the grace period):
-    const missed1 = (await post('/chat/broadcast', { from: 'erin', message: 'while away 1' })).body.message
-    const missed2 = await post('/chat/direct', { from: 'erin', to: 'dave', message: 'while away 2' })
+    // While dave is away (his session lives on during the grace period):
+    const missed1 = (await post('/chat/broadcast', { message: 'while away 1' }, as('erin'))).body.message
+    const missed2 = await post('/chat/direct', { to: 'dave', message: 'while away 2' }, as('erin'))
     assert.equal(missed2.status, 200)
-    const notForDave = (await post('/chat/direct', { from: 'erin', to: 'erin', message: 'note to self' })).body.message
+    const notForDave = (await post('/chat/direct', { to: 'erin', message: 'note to self' }, as('erin'))).body.message
 
-    const back = await join('dave', String(seen.id))
+    const back = await join('dave', epochId(seen.id))
     const { welcome: again, before } = await untilWelcome(back)
     const replayed = before.filter((ev) => ev.event !== 'presence').map((ev) => [ev.id, ev.event, JSON.parse(ev.data).message])
     assert.deepEqual(replayed, [
-      [String(missed1.id), 'broadcast', 'while away 1'],
-      [String(missed2.body.message.id), 'direct', 'while away 2'],
+      [epochId(missed1.id), 'broadcast', 'while away 1'],
+      [epochId(missed2.body.message.id), 'direct', 'while away 2'],
     ])
     // The welcome moves the client's last id to the head, past the message dave may not see.
-    assert.equal(again.id, String(notForDave.id))
+    assert.equal(again.id, epochId(notForDave.id))
 
-    const live = (await post('/chat/broadcast', { from: 'erin', message: 'live' })).body.message
+    const live = (await post('/chat/broadcast', { message: 'live' }, as('erin'))).body.message
     assert.equal((await nextMessage(back))?.message, 'live')
     assert.equal(live.id, notForDave.id + 1)
     await assertQuiet(back)
     back.close()
 
     // Resuming from the head replays nothing.
-    const fresh = await join('dave', String(live.id))
+    const fresh = await join('dave', epochId(live.id))
     const { before: none } = await untilWelcome(fresh)
     assert.deepEqual(none.filter((ev) => ev.event !== 'presence'), [])
     fresh.close()
     erin.close()
+  })
+
+  test('an id from an earlier run of the server gets `reset`, then the history from its start', async () => {
+    const own = await startDemoServer({ port: 0, distDir, epoch: 'run2' })
+    try {
+      const join2 = await fetch(`${own.url}/chat/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"ivy"}' })
+      const { token } = await join2.json()
+      for (const message of ['one', 'two', 'three']) {
+        const res = await fetch(`${own.url}/chat/broadcast`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message }) })
+        assert.equal(res.status, 200)
+        await res.text()
+      }
+      // Last-Event-ID 500 (the old scheme) and `run1-500` (an earlier epoch) both come from another run.
+      for (const last of ['500', 'run1-500', 'run2-500']) {
+        const s = await openStream(`${own.url}/chat/sse`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': last } })
+        const items = []
+        for (let ev = await s.nextEvent(); ev?.event !== 'welcome'; ev = await s.nextEvent()) items.push([ev?.event, ev?.id, ev?.data && JSON.parse(ev.data).message])
+        s.close()
+        assert.deepEqual(items, [
+          ['reset', undefined, undefined],
+          ['broadcast', 'run2-1', 'one'],
+          ['broadcast', 'run2-2', 'two'],
+          ['broadcast', 'run2-3', 'three'],
+        ], last)
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
+  test('identity: a direct message reaches only the holder of the recipient token; nobody sends or drops as someone else', async () => {
+    const judy = await join('judy')
+    await untilWelcome(judy)
+    const kim = await join('kim')
+    await untilWelcome(kim)
+    const secret = (await post('/chat/direct', { to: 'judy', message: 'for judy only' }, as('kim'))).body.message
+
+    // Someone else claiming judy's name: no session, no stream, no replay.
+    const taken = await post('/chat/join', { username: 'judy' })
+    assert.deepEqual(taken, { status: 409, body: { error: 'judy is taken; choose another name' } })
+    for (const headers of [{}, { authorization: 'Bearer not-a-real-token-at-all' }, { authorization: tokens.get('judy') ?? '' }]) {
+      const res = await fetch(`${server.url}/chat/sse?username=judy`, { headers: { ...headers, 'last-event-id': epochId(0) } })
+      assert.equal(res.status, 401)
+      assert.match((await res.json()).error, /session token/)
+    }
+    // With a token of one's own, the query parameter means nothing: mallory's replay holds no direct message for judy.
+    await register('mallory')
+    const mallory = await stream(`/chat/sse?username=judy`, { headers: { ...as('mallory'), 'last-event-id': epochId(0) } })
+    const { before, welcome } = await untilWelcome(mallory)
+    assert.equal(JSON.parse(welcome.data).username, 'mallory')
+    assert.ok(before.every((ev) => !String(ev.data).includes('for judy only')), 'a direct message leaked into a replay')
+    assert.ok(before.every((ev) => ev.event !== 'direct'))
+    // Live: the next direct to judy reaches judy, not mallory.
+    const live = (await post('/chat/direct', { to: 'judy', message: 'live for judy' }, as('kim'))).body.message
+    assert.equal((await nextMessage(judy))?.id, secret.id)
+    assert.equal((await nextMessage(judy))?.id, live.id)
+    await assertQuiet(mallory)
+
+    // Sending or dropping as judy with mallory's token: refused, and judy's stream stays up.
+    const spoof = await post('/chat/broadcast', { from: 'judy', message: 'I am judy' }, as('mallory'))
+    assert.deepEqual(spoof, { status: 403, body: { error: 'this token speaks for mallory only' } })
+    const anonymous = await post('/chat/broadcast', { message: 'hi' })
+    assert.equal(anonymous.status, 401)
+    const drop = await post('/chat/drop', {}, as('mallory'))
+    assert.deepEqual(drop, { status: 200, body: { dropped: 1 } })
+    const stillUp = (await post('/chat/broadcast', { message: 'judy still here?' }, as('kim'))).body.message
+    assert.equal((await nextMessage(judy))?.id, stillUp.id)
+    for (const s of [judy, kim]) s.close()
   })
 
   test('bad requests get a 4xx JSON error and the server keeps serving', async () => {
@@ -226,21 +332,21 @@ describe('chat', () => {
     const big = 'x'.repeat(4097)
     /** @type {[string, unknown, number, RegExp][]} */
     const cases = [
-      ['/chat/direct', { from: 'frank', to: 'nobody-here', message: 'hi' }, 404, /unknown recipient: nobody-here/],
-      ['/chat/broadcast', { from: 'frank', message: '' }, 400, /must not be empty/],
-      ['/chat/broadcast', { from: 'frank', message: ' \n\t ' }, 400, /must not be empty/],
-      ['/chat/broadcast', { from: 'frank', message: 42 }, 400, /must be a string/],
-      ['/chat/broadcast', { from: 'frank', message: big }, 413, /too long/],
-      ['/chat/broadcast', { from: 'frank', message: 'é'.repeat(2049) }, 413, /too long/],
-      ['/chat/broadcast', '{"from": "frank", "message": ', 400, /not valid JSON/],
+      ['/chat/direct', { to: 'nobody-here', message: 'hi' }, 404, /unknown recipient: nobody-here/],
+      ['/chat/broadcast', { message: '' }, 400, /must not be empty/],
+      ['/chat/broadcast', { message: ' \n\t ' }, 400, /must not be empty/],
+      ['/chat/broadcast', { message: 42 }, 400, /must be a string/],
+      ['/chat/broadcast', { message: big }, 413, /too long/],
+      ['/chat/broadcast', { message: 'é'.repeat(2049) }, 413, /too long/],
+      ['/chat/broadcast', '{"message": ', 400, /not valid JSON/],
       ['/chat/broadcast', '["frank"]', 400, /JSON object/],
-      ['/chat/broadcast', { from: 'bad name!', message: 'x' }, 400, /from must be/],
-      ['/chat/broadcast', { from: 'x'.repeat(33), message: 'x' }, 400, /from must be/],
-      ['/chat/direct', { from: 'frank', to: '../etc', message: 'x' }, 400, /to must be/],
-      ['/chat/broadcast', JSON.stringify({ from: 'frank', message: 'y'.repeat(17 * 1024) }), 413, /body too large/],
+      ['/chat/join', { username: 'bad name!' }, 400, /username must be/],
+      ['/chat/join', { username: 'x'.repeat(33) }, 400, /username must be/],
+      ['/chat/direct', { to: '../etc', message: 'x' }, 400, /to must be/],
+      ['/chat/broadcast', JSON.stringify({ message: 'y'.repeat(17 * 1024) }), 413, /body too large/],
     ]
     for (const [pathname, body, status, pattern] of cases) {
-      const res = await post(pathname, body)
+      const res = await post(pathname, body, as('frank'))
       assert.equal(res.status, status, `${pathname} ${String(body).slice(0, 60)}`)
       assert.deepEqual(Object.keys(res.body), ['error'])
       assert.match(res.body.error, pattern)
@@ -250,45 +356,60 @@ describe('chat', () => {
     const chunked = Readable.toWeb(Readable.from((function* () {
       for (let i = 0; i < 64; i++) yield Buffer.alloc(1024, 0x61)
     })()))
-    const cut = await post('/chat/broadcast', chunked)
+    const cut = await post('/chat/broadcast', chunked, as('frank'))
     assert.equal(cut.status, 413)
 
     // Exactly 4 KiB is fine.
-    const ok = await post('/chat/broadcast', { from: 'frank', message: 'z'.repeat(4096) })
+    const ok = await post('/chat/broadcast', { message: 'z'.repeat(4096) }, as('frank'))
     assert.equal(ok.status, 200)
     assert.equal((await nextMessage(frank))?.message, 'z'.repeat(4096))
 
     const getBroadcast = await fetch(`${server.url}/chat/broadcast`)
     assert.equal(getBroadcast.status, 405)
     await getBroadcast.text()
-    const badUser = await fetch(`${server.url}/chat/sse?username=no%20spaces`)
-    assert.equal(badUser.status, 400)
-    assert.match((await badUser.json()).error, /username must be/)
-    const noUser = await fetch(`${server.url}/chat/sse`)
-    assert.equal(noUser.status, 400)
-    await noUser.text()
+    const noToken = await fetch(`${server.url}/chat/sse`)
+    assert.equal(noToken.status, 401)
+    await noToken.text()
 
     // Still serving, and still delivering.
-    const after = await post('/chat/broadcast', { from: 'frank', message: 'still here' })
+    const after = await post('/chat/broadcast', { message: 'still here' }, as('frank'))
     assert.equal(after.status, 200)
     assert.equal((await nextMessage(frank))?.message, 'still here')
     frank.close()
   })
 
-  test('Hertz-style query parameters work when the body is empty', async () => {
+  test('only same-origin JSON: form posts, query parameters, foreign Origin and Host are refused', async () => {
     const gina = await join('gina')
     await untilWelcome(gina)
-    const res = await fetch(`${server.url}/chat/direct?from=kitex&to=gina&message=hello%20gina`, { method: 'POST' })
-    assert.equal(res.status, 200)
-    await res.json()
-    const { type, from, to, message } = /** @type {any} */ (await nextMessage(gina))
-    assert.deepEqual({ type, from, to, message }, {
-      type: 'direct', from: 'kitex', to: 'gina', message: 'hello gina',
-    })
+    const { port } = server
+    /** @type {[string, RequestInit, number, RegExp][]} */
+    const cases = [
+      // What a cross-site <form> can send: text/plain or urlencoded bodies, no Authorization header.
+      ['/chat/broadcast', { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body: '{"message":"x"}' }, 403, /cross-origin/],
+      ['/chat/broadcast', { method: 'POST', headers: { 'content-type': 'text/plain', ...as('gina') }, body: '{"message":"x"}' }, 415, /must be JSON/],
+      ['/chat/broadcast', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...as('gina') }, body: 'message=x' }, 415, /must be JSON/],
+      ['/chat/direct?to=gina&message=hello', { method: 'POST', headers: as('gina') }, 415, /must be JSON/],
+      ['/chat/broadcast', { method: 'POST', headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site', ...as('gina') }, body: '{"message":"x"}' }, 403, /cross-site/],
+      ['/chat/broadcast', { method: 'POST', headers: { 'content-type': 'application/json', origin: `http://localhost.evil:${port}`, ...as('gina') }, body: '{"message":"x"}' }, 403, /cross-origin/],
+      ['/chat/sse', { headers: { origin: 'http://evil.example', ...as('gina') } }, 403, /cross-origin/],
+      ['/chat/sse', { headers: { host: `rebound.example:${port}`, ...as('gina') } }, 421, /unexpected Host/],
+      ['/', { headers: { host: 'rebound.example' } }, 421, /unexpected Host/],
+    ]
+    for (const [pathname, init, status, pattern] of cases) {
+      const res = await rawRequest(pathname, init)
+      assert.equal(res.status, status, `${pathname} ${JSON.stringify(init.headers)}`)
+      assert.match(JSON.parse(res.body).error, pattern)
+    }
+    // The same request from the page's own origin works, under every loopback name.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      const res = await rawRequest('/chat/broadcast', { method: 'POST', headers: { host, origin: `http://${host}`, 'content-type': 'application/json; charset=utf-8', ...as('gina') }, body: '{"message":"from my page"}' })
+      assert.equal(res.status, 200, host)
+      assert.equal((await nextMessage(gina))?.message, 'from my page')
+    }
     gina.close()
   })
 
-  test('heartbeat comments keep idle streams alive; /chat/drop ends a user stream', async () => {
+  test('heartbeat comments keep idle streams alive; /chat/drop ends the caller’s stream', async () => {
     const hank = await join('hank')
     await untilWelcome(hank)
     let item
@@ -296,14 +417,57 @@ describe('chat', () => {
     while (item?.kind !== 'comment')
     assert.deepEqual(item, { kind: 'comment', text: 'heartbeat' })
 
-    const dropped = await post('/chat/drop', { username: 'hank' })
+    const dropped = await post('/chat/drop', {}, as('hank'))
     assert.deepEqual(dropped, { status: 200, body: { dropped: 1 } })
     let end
     do end = await hank.next(1000)
     while (end !== null)
     assert.equal(end, null)
   })
+
+  test('an aborted request body logs exactly one line', async () => {
+    /** @type {string[]} */
+    const lines = []
+    const own = await startDemoServer({ port: 0, distDir, log: (line) => lines.push(line) })
+    try {
+      const join2 = await fetch(`${own.url}/chat/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"lou"}' })
+      const { token } = await join2.json()
+      const { port } = new URL(own.url)
+      const socket = net.connect(Number(port), '127.0.0.1')
+      await once(socket, 'connect')
+      socket.write(`POST /chat/broadcast HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: 1000\r\n\r\n{"message": "cut`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      socket.destroy()
+      const deadline = Date.now() + 2000
+      while (lines.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.deepEqual(lines, ['request aborted by the client'])
+    } finally {
+      await own.close()
+    }
+  })
 })
+
+/**
+ * A request through node:http, which (unlike fetch) lets a test set Host and Origin.
+ * @param {string} pathname @param {RequestInit} init
+ * @returns {Promise<{ status: number, body: string }>}
+ */
+function rawRequest(pathname, init) {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(server.url)
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, method: init.method ?? 'GET', headers: /** @type {Record<string, string>} */ (init.headers ?? {}) }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      // A stream that was accepted would never end: take what the head says.
+      if (res.headers['content-type'] === 'text/event-stream') (res.destroy(), resolve({ status: res.statusCode ?? 0, body: '{}' }))
+    })
+    req.on('error', reject)
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${pathname} within 5 s`)))
+    req.end(typeof init.body === 'string' ? init.body : undefined)
+  })
+}
 
 describe('LLM stream: POST /llm/stream', () => {
   const prompt = 'What is SSE?'
@@ -423,7 +587,9 @@ describe('pages and static files', () => {
 test('close() ends open streams promptly', async () => {
   const own = await startDemoServer({ port: 0, priceIntervalMs: 20, tokenDelayMs: [1, 2] })
   const price = await openStream(`${own.url}/price`)
-  const chat = await openStream(`${own.url}/chat/sse?username=zed`)
+  const joined = await fetch(`${own.url}/chat/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"zed"}' })
+  const { token } = await joined.json()
+  const chat = await openStream(`${own.url}/chat/sse`, { headers: { authorization: `Bearer ${token}` } })
   await price.nextEvent()
   await chat.nextEvent()
   const started = Date.now()

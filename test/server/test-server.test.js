@@ -1,4 +1,4 @@
-// Tests for e2e/server/test-server.js, with plain fetch (and raw node:http where fetch would
+// Tests for fetch-eventsource/testing (the build: dist/testing.js), with plain fetch (and raw node:http where fetch would
 // normalise the request, e.g. `..` in paths). Every case is bounded; the suite closes what it opens.
 
 import assert from 'node:assert/strict'
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
-import { startTestServer } from '../../e2e/server/test-server.js'
+import { startTestServer } from '../../dist/testing.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -92,9 +92,11 @@ describe('scripts', () => {
     const res = await fetch(`${server.url}/script`, { method: 'POST', body: JSON.stringify({ responses: [] }), headers: { origin: 'http://a.localhost' } })
     assert.equal(res.status, 200)
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
-    assert.equal(res.headers.get('access-control-allow-origin'), 'http://a.localhost')
+    // Any page may register a script, but no origin is reflected and credentials are never allowed.
+    assert.equal(res.headers.get('access-control-allow-origin'), '*')
+    assert.equal(res.headers.get('access-control-allow-credentials'), null)
     const { key, url } = await res.json()
-    assert.match(key, /^k[0-9a-f]{8}$/)
+    assert.match(key, /^k[0-9a-f]{16}$/)
     assert.equal(url, `${server.url}/s/${key}`)
   })
 
@@ -455,6 +457,99 @@ describe('results channel', () => {
   })
 })
 
+describe('Node-side helpers', () => {
+  test('script() registers without HTTP and requests(url) returns what that URL received', async () => {
+    const url = server.script([{ body: ['id: 1\ndata: a\n\n'] }, { status: 204 }])
+    assert.match(url, new RegExp(`^${server.url}/s/k[0-9a-f]{16}$`))
+    assert.deepEqual(server.requests(url), [])
+    const first = await fetch(url, { method: 'POST', headers: { 'x-n': '1', 'content-type': 'text/plain' }, body: 'hi' })
+    assert.equal(await first.text(), 'id: 1\ndata: a\n\n')
+    const second = await fetch(`${url}?again=1`, { headers: { 'last-event-id': '1' } })
+    assert.equal(second.status, 204)
+    const log = server.requests(url)
+    assert.deepEqual(log.map((r) => [r.method, r.url, r.body]), [['POST', new URL(url).pathname, 'hi'], ['GET', `${new URL(url).pathname}?again=1`, '']])
+    assert.equal(log[0]?.headers['x-n'], '1')
+    assert.equal(log[1]?.headers['last-event-id'], '1')
+    assert.deepEqual(server.requests(url, { preflight: true }), [])
+    // The counter's key works the same way; a URL the server never saw gives [].
+    await (await fetch(`${server.url}/counter?total=1&key=ck1`)).text()
+    assert.deepEqual(server.requests(`${server.url}/counter?key=ck1`).map((r) => r.url), ['/counter?total=1&key=ck1'])
+    assert.deepEqual(server.requests(`${server.url}/s/knever`), [])
+    assert.throws(() => server.script(/** @type {any} */ ([{ end: 'later' }])), /end: expected/)
+  })
+})
+
+describe('bounds', () => {
+  test('one script may expand to at most scriptBytes: the 187-byte repeat URL of issue 12 is refused', async () => {
+    const small = await startTestServer({ limits: { scriptBytes: 1024 * 1024, totalScriptBytes: 4 * 1024 * 1024 } })
+    try {
+      // Each item asks for 64 MiB; before the cap, one such URL took the server from 47 MB to 309 MB for good.
+      const items = Array.from({ length: 4 }, () => ({ repeat: 'x', times: 64 * 1024 * 1024 }))
+      const encoded = Buffer.from(JSON.stringify([{ body: items }])).toString('base64url')
+      const before = process.memoryUsage().arrayBuffers
+      const res = await fetch(`${small.url}/script?responses=${encoded}`)
+      assert.equal(res.status, 413)
+      assert.match((await res.json()).error, /responses\[0\]\.body\[0\]: the script expands to more than 1048576 bytes/)
+      assert.ok(process.memoryUsage().arrayBuffers - before < 8 * 1024 * 1024, 'nothing was allocated for the refused script')
+      // Many small items count too: each costs at least its bookkeeping.
+      const many = await fetch(`${small.url}/script`, { method: 'POST', body: JSON.stringify({ responses: [{ body: Array(20_000).fill('') }] }) })
+      assert.equal(many.status, 413)
+      await many.text()
+      // Just under the cap is fine and plays back exactly.
+      const ok = small.script([{ body: [{ repeat: 'ab', times: 500_000 }] }])
+      assert.equal((await (await fetch(ok)).text()).length, 1_000_000)
+    } finally {
+      await small.close()
+    }
+  })
+
+  test('all live scripts together are capped, and scripts expire after ttlMs unused', async () => {
+    const small = await startTestServer({ limits: { scriptBytes: 1024 * 1024, totalScriptBytes: 2 * 1024 * 1024, ttlMs: 300 } })
+    try {
+      const big = [{ body: [{ repeat: 'x', times: 900 * 1024 }] }]
+      const a = small.script(big)
+      small.script(big)
+      assert.throws(() => small.script(big), /live scripts would hold more than 2097152 bytes/)
+      const refused = await fetch(`${small.url}/script`, { method: 'POST', body: JSON.stringify({ responses: big }) })
+      assert.equal(refused.status, 413)
+      await refused.text()
+      // After the TTL the old scripts are gone (404) and their room is free again.
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      const c = small.script(big)
+      const gone = await fetch(a)
+      assert.equal(gone.status, 404)
+      assert.match(await gone.text(), /unknown or expired script key/)
+      assert.equal((await (await fetch(c)).text()).length, 900 * 1024)
+    } finally {
+      await small.close()
+    }
+  })
+
+  test('control routes never reflect an origin with credentials; scripted responses with cors: true do', async () => {
+    const origin = { origin: 'http://evil.localhost' }
+    for (const path of ['/requests/kx', '/results/none']) {
+      const res = await fetch(`${server.url}${path}`, { headers: origin })
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', path)
+      assert.equal(res.headers.get('access-control-allow-credentials'), null, path)
+      await res.text()
+    }
+    const pre = await fetch(`${server.url}/script`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST' } })
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*')
+    assert.equal(pre.headers.get('access-control-allow-credentials'), null)
+  })
+
+  test('recorded requests are capped per key', async () => {
+    const small = await startTestServer({ limits: { requestsPerKey: 3 } })
+    try {
+      const url = small.script([])
+      for (let i = 0; i < 5; i++) await (await fetch(`${url}?n=${i}`)).text()
+      assert.deepEqual(small.requests(url).map((r) => new URL(r.url, url).searchParams.get('n')), ['2', '3', '4'])
+    } finally {
+      await small.close()
+    }
+  })
+})
+
 test('unknown paths: 404; GET / lists the endpoints', async () => {
   const res = await fetch(`${server.url}/nope`)
   assert.equal(res.status, 404)
@@ -463,8 +558,8 @@ test('unknown paths: 404; GET / lists the endpoints', async () => {
   assert.match(await index.text(), /POST \/script/)
 })
 
-test('standalone: `node e2e/server/test-server.js` prints its URL and serves', async () => {
-  const child = spawn(process.execPath, [path.join(here, '../../e2e/server/test-server.js')], {
+test('standalone: `node e2e/test-server.js` prints its URL and serves', async () => {
+  const child = spawn(process.execPath, [path.join(here, '../../e2e/test-server.js')], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

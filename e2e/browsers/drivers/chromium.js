@@ -3,23 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS } from '../../../dist/support.js'
 import { killByMarker, pageSession, logRing, requireBinaries, withTimeout } from './common.js'
 
 export const engine = 'chromium'
 export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-/**
- * The flags every Chromium run of the project uses (browser suite, demo smoke tests, reliability runs): headless,
- * and no background networking, which this machine's closed network would refuse many times a start.
- */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+// The flags every Chromium run of the project uses live in the repository's support module.
 const ARGS = CHROMIUM_ARGS
 
 /**

@@ -1,12 +1,12 @@
-// Static file serving for the test and demo servers: URL prefix → folder, no listings, no escapes.
+// Static file serving: URL prefix → folder, no listings, no escapes.
 
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
-import { sendText } from './http-util.js'
+import { sendText } from './http.js'
 
-/** @type {Record<string, string>} */
-export const CONTENT_TYPES = {
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
   '.cjs': 'text/javascript',
@@ -23,17 +23,14 @@ export const CONTENT_TYPES = {
 }
 
 /**
- * Splits the raw request path below `prefix` into decoded segments, or returns null when it tries to
- * leave the folder. Works on the raw `req.url` on purpose: `new URL()` would already have collapsed
- * `..` and `%2e%2e`, hiding the attempt instead of refusing it.
- * @param {string} rawPath path part of req.url (no query), starting with prefix
- * @param {string} prefix
- * @returns {string[] | null}
+ * Splits the raw request path below `prefix` into decoded segments, or returns null when it tries to leave the
+ * folder. Works on the raw `req.url` on purpose: `new URL()` would already have collapsed `..` and `%2e%2e`, hiding
+ * the attempt instead of refusing it.
  */
-export function safeSegments(rawPath, prefix) {
-  const segments = []
+export function safeSegments(rawPath: string, prefix: string): string[] | null {
+  const segments: string[] = []
   for (const raw of rawPath.slice(prefix.length).split('/')) {
-    let segment
+    let segment: string
     try {
       segment = decodeURIComponent(raw)
     } catch {
@@ -47,18 +44,17 @@ export function safeSegments(rawPath, prefix) {
 }
 
 /**
- * Serves `req` from the first root whose prefix matches. Returns false when no prefix matches (the
- * caller routes the request elsewhere); otherwise answers 200, 403 (escape attempt), 404 (missing
- * file or directory: no listings) or 405.
- * @param {import('node:http').IncomingMessage} req
- * @param {import('node:http').ServerResponse} res
- * @param {Record<string, string>} roots URL prefix ('/dist/') → folder
- * @param {{ headers?: Record<string, string>, index?: string }} [options] extra headers for file
- *   responses; `index`: file served for a path ending in '/' (default: none)
- * @returns {Promise<boolean>}
+ * Serves `req` from the first root whose prefix matches. Returns false when no prefix matches (the caller routes the
+ * request elsewhere); otherwise answers 200, 403 (escape attempt), 404 (missing file or directory: no listings) or
+ * 405. `index`: the file served for a path ending in '/'.
  */
-export async function serveStatic(req, res, roots, { headers = {}, index } = {}) {
-  const rawPath = (req.url ?? '/').split('?')[0]
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  roots: Record<string, string>,
+  { headers = {}, index }: { headers?: Record<string, string>; index?: string } = {},
+): Promise<boolean> {
+  const rawPath = (req.url ?? '/').split('?')[0] ?? '/'
   const prefix = Object.keys(roots).find((p) => rawPath.startsWith(p))
   if (prefix === undefined) return false
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -71,19 +67,14 @@ export async function serveStatic(req, res, roots, { headers = {}, index } = {})
     return true
   }
   if (rawPath.endsWith('/') && index) segments.push(index)
-  const root = path.resolve(roots[prefix])
+  const root = path.resolve(roots[prefix] as string)
   const file = path.resolve(root, ...segments)
   // Belt and braces: the segment check already rules out escapes, this guards future edits.
   if (file !== root && !file.startsWith(root + path.sep)) {
     sendText(res, 403, 'forbidden\n')
     return true
   }
-  let info
-  try {
-    info = await stat(file)
-  } catch {
-    info = null
-  }
+  const info = await stat(file).catch(() => null)
   if (!info || !info.isFile()) {
     sendText(res, 404, `not found: ${rawPath}\n`)
     return true
