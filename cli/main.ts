@@ -198,6 +198,45 @@ async function bodySnippet(body: ReadableStream<Uint8Array> | null, limit = 200,
   return text.length > limit ? `${text.slice(0, limit)}…` : text
 }
 
+/** What, once a stream has been open, is worth another attempt: the connection failing, not the server refusing. */
+const RETRIED = new Set<FetchEventSourceErrorEvent['code']>(['network', 'connection-lost', 'stream-ended', 'heartbeat-timeout'])
+
+/**
+ * A fetch for --raw, which wants the bytes as received, before the parser: copies the body of every response
+ * `shouldCopy` accepts (asked per chunk, since the response is accepted only after fetch resolves) to stdout.
+ */
+function copyingFetch(shouldCopy: (response: Response) => boolean): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init)
+    const original = response.body
+    if (original === null) return response
+    const reader = original.getReader()
+    const copied = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read()
+            if (done) {
+              controller.close()
+              return
+            }
+            if (shouldCopy(response)) process.stdout.write(value)
+            controller.enqueue(value)
+          } catch (error) {
+            controller.error(error)
+          }
+        },
+        cancel(reason) {
+          return reader.cancel(reason)
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    Object.defineProperty(response, 'body', { value: copied, configurable: true })
+    return response
+  }
+}
+
 /**
  * Streams one URL until it ends. Resolves with the exit status once the source is closed and every event
  * received has been written.
@@ -209,56 +248,18 @@ async function run(options: CliOptions): Promise<number> {
   const body = options.data === undefined ? undefined : await readData(options.data)
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
 
-  /** How the body of the latest response ended: 'done' when the server finished it, 'error' when it broke. */
-  let bodyEnd: 'done' | 'error' | undefined
   /** Responses whose bytes --raw copies to stdout: only accepted ones (not an error page read for its message). */
   const accepted = new WeakSet<Response>()
   let everOpened = false
   let reconnecting = false
 
-  // Every response body passes through here: --raw copies the bytes, and the end of the body is noted so that
-  // --no-reconnect can tell a finished response from a cut one.
-  const observingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    bodyEnd = undefined
-    const response = await fetch(input, init)
-    const original = response.body
-    if (original === null) return response
-    const reader = original.getReader()
-    const observed = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read()
-            if (done) {
-              bodyEnd = 'done'
-              controller.close()
-              return
-            }
-            if (options.format === 'raw' && accepted.has(response)) process.stdout.write(value)
-            controller.enqueue(value)
-          } catch (error) {
-            bodyEnd = 'error'
-            controller.error(error)
-          }
-        },
-        cancel(reason) {
-          return reader.cancel(reason)
-        },
-      },
-      { highWaterMark: 0 },
-    )
-    Object.defineProperty(response, 'body', { value: observed, configurable: true })
-    return response
-  }
-
   const init: FetchEventSourceInit = {
     method,
     headers: options.headers,
-    fetch: observingFetch as typeof fetch,
     retry: {
       // Like curl, a first connection that fails is an error, not a reason to wait and retry; once a stream has
-      // been open, a lost connection is retried as EventSource does.
-      shouldRetry: (error) => options.reconnect && everOpened && (error.code === 'network' || error.code === 'heartbeat-timeout'),
+      // been open, a lost or ended connection is retried as EventSource does.
+      shouldRetry: (error) => options.reconnect && everOpened && RETRIED.has(error.code),
     },
     onResponse: async (response) => {
       try {
@@ -276,6 +277,7 @@ async function run(options: CliOptions): Promise<number> {
       accepted.add(response)
     },
   }
+  if (options.format === 'raw') init.fetch = copyingFetch((response) => accepted.has(response))
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
   if (options.maxBufferSize !== undefined) init.maxBufferSize = options.maxBufferSize
@@ -333,7 +335,7 @@ async function run(options: CliOptions): Promise<number> {
       else finish(EXIT.failure, error.message)
     } else if (source.readyState === FetchEventSource.CONNECTING) {
       if (!options.reconnect) {
-        if (bodyEnd === 'done' && error.code === 'network') finish(EXIT.ok, 'the server ended the response', true)
+        if (error.code === 'stream-ended') finish(EXIT.ok, 'the server ended the response', true)
         else finish(EXIT.failure, error.message)
         return
       }

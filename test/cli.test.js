@@ -293,7 +293,7 @@ describe('endings', () => {
     assert.equal(lines.length, 4, run.stderr)
     assert.match(lines[0], /^fetch-eventsource: The connection was lost: .*; reconnecting with Last-Event-ID "2"$/)
     assert.equal(lines[1], 'fetch-eventsource: reconnected')
-    assert.equal(lines[2], 'fetch-eventsource: The server closed the stream; reconnecting with Last-Event-ID "3"')
+    assert.equal(lines[2], 'fetch-eventsource: The server ended the stream; reconnecting with Last-Event-ID "3"')
     assert.equal(lines[3], 'fetch-eventsource: the server ended the stream (204 No Content)')
   })
 
