@@ -61,6 +61,56 @@ Example:
 
 class UsageError extends Error {}
 
+/**
+ * C0 controls, DEL and C1 controls: what a terminal acts on instead of showing. ESC starts the sequences that
+ * retitle the window (OSC 0), write the clipboard (OSC 52) or clear the screen (CSI 2J); U+009B is a CSI by itself;
+ * a CR lets the next text overwrite the line. Tab is always shown as is, LF where it is a line of the output.
+ */
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g
+const CONTROLS_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+/**
+ * What JSON.stringify leaves raw but a reader of JSON lines should not meet: DEL and C1 act on a terminal, and
+ * U+2028/U+2029 end a line for readers that break lines there too (Python's splitlines, editors).
+ */
+const JSON_RAW = /[\x7f-\x9f\u2028\u2029]/g
+
+const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, '0')
+const unicodeEscape = (char: string): string => `\\u${hex(char.charCodeAt(0), 4)}`
+
+/** `\x1b` for a C0 control or DEL (one byte), `\u009b` for a C1 control (a code point, two bytes in UTF-8). */
+function controlEscape(char: string): string {
+  const code = char.charCodeAt(0)
+  return code < 0x80 ? `\\x${hex(code, 2)}` : unicodeEscape(char)
+}
+
+/** `text` with its control characters escaped; with `keepLineFeeds`, LFs stay line breaks. */
+function escapeControls(text: string, keepLineFeeds = false): string {
+  return text.replace(keepLineFeeds ? CONTROLS_BUT_LF : CONTROLS, controlEscape)
+}
+
+/** JSON.stringify, with every character escaped that it leaves raw and that a terminal or a line reader acts on. */
+function toJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_RAW, unicodeEscape)
+}
+
+/**
+ * Writes a message to stderr, escaped whether or not stderr is a terminal: messages carry what the server sent
+ * (status text, the start of a body, ids, header values), and a message is one line of text, never data.
+ */
+function printMessage(message: string, keepLineFeeds = false): void {
+  process.stderr.write(`${NAME}: ${escapeControls(message, keepLineFeeds)}\n`)
+}
+
+/**
+ * One event as output: its data and a newline, or a JSON line. Plain data goes out as sent when stdout is a pipe
+ * (data is data), but to a terminal with its controls escaped: the LFs joining a multi-line event's data lines are
+ * the output's own line breaks and stay, anything else (a CR included) is shown as an escape.
+ */
+function formatEvent(event: MessageEvent<string>, format: 'data' | 'json', terminal: boolean): string {
+  if (format === 'json') return `${toJsonLine({ type: event.type, data: event.data, id: event.lastEventId })}\n`
+  return `${terminal ? escapeControls(event.data, true) : event.data}\n`
+}
+
 type Format = 'data' | 'json' | 'raw'
 
 interface CliOptions {
@@ -242,8 +292,10 @@ function copyingFetch(shouldCopy: (response: Response) => boolean): typeof fetch
  * received has been written.
  */
 async function run(options: CliOptions): Promise<number> {
+  // Asked once: whether stdout is a terminal does not change while the stream runs.
+  const terminal = process.stdout.isTTY === true
   const notice = (line: string): void => {
-    if (!options.silent) process.stderr.write(`${NAME}: ${line}\n`)
+    if (!options.silent) printMessage(line)
   }
   const body = options.data === undefined ? undefined : await readData(options.data)
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
@@ -311,7 +363,7 @@ async function run(options: CliOptions): Promise<number> {
     // The stdout error handler stays: events still buffered are written after this, maybe into a closed pipe.
     if (message !== undefined) {
       if (isNotice) notice(message)
-      else process.stderr.write(`${NAME}: ${message}\n`)
+      else printMessage(message)
     }
     resolveStatus(code)
   }
@@ -351,8 +403,7 @@ async function run(options: CliOptions): Promise<number> {
   const printed = (async () => {
     try {
       for await (const event of source) {
-        if (options.format === 'data') process.stdout.write(`${event.data}\n`)
-        else if (options.format === 'json') process.stdout.write(`${JSON.stringify({ type: event.type, data: event.data, id: event.lastEventId })}\n`)
+        if (options.format !== 'raw') process.stdout.write(formatEvent(event, options.format, terminal))
       }
     } catch {
       // A fatal failure ends the loop; the error listener has reported it.
@@ -386,10 +437,11 @@ async function main(args: string[]): Promise<number> {
     return await run(options)
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${NAME}: ${error.message}\nTry '${NAME} --help' for more information.\n`)
+      printMessage(error.message)
+      process.stderr.write(`Try '${NAME} --help' for more information.\n`)
       return EXIT.usage
     }
-    process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    printMessage(error instanceof Error ? (error.stack ?? error.message) : String(error), true)
     return EXIT.failure
   }
 }
