@@ -31,9 +31,19 @@ Options:
   -d, --data <data>            request body, sent with every (re)connection; @file reads a file,
                                - (or @-) reads standard input. No Content-Type is added: set one with -H
       --last-event-id <id>     Last-Event-ID for the first request
+      --last-event-id-in <header|query|both>
+                               how the id travels: the Last-Event-ID header (default), a URL query
+                               parameter (for servers that read it there; any id survives), or both
+      --last-event-id-param <name>
+                               the query parameter's name (default lastEventId); given alone, it
+                               implies --last-event-id-in query
+      --redirect <follow|error>
+                               follow redirects (default), or refuse them: exit 1, and nothing is
+                               sent to the redirect's target
       --json                   one JSON object per event and line: {"type","data","id"}
       --raw                    the response bytes exactly as received (comments, fields and all),
-                               instead of parsed events
+                               instead of parsed events: byte-exact, control characters included,
+                               even on a terminal
       --max-buffer-size <n>    the most characters one line or event may buffer (default 16777216;
                                Infinity turns the limit off); beyond it: exit 1
       --no-reconnect           exit when the stream ends instead of reconnecting: status 0 if the
@@ -45,13 +55,17 @@ Options:
   -V, --version                the version
 
 Output: by default each event's data followed by a newline (use --json to see types and ids).
-Notices and errors go to stderr.
+On a terminal, control characters in the data (C0 but tab, DEL, C1) are shown escaped, as \\x1b or
+\\u009b; the line breaks between a multi-line event's lines stay. Piped, data is written as sent.
+--json escapes them always, U+2028 and U+2029 too. Notices and errors go to stderr, with control
+characters always escaped.
 
 Exit status:
   0   the server ended the stream for good (204 No Content), or the stream ended with
       --no-reconnect, or interrupted (Ctrl-C / SIGINT, SIGTERM)
-  1   failure: refused response (status other than 200 or 204, wrong content type), no connection on the
-      first attempt, lost connection with --no-reconnect, buffer limit exceeded
+  1   failure: refused response (status other than 200 or 204, wrong content type), refused redirect
+      (--redirect error), no connection on the first attempt, lost connection with --no-reconnect,
+      buffer limit exceeded
   2   invalid arguments
   28  --timeout expired
 
@@ -112,6 +126,11 @@ function formatEvent(event: MessageEvent<string>, format: 'data' | 'json', termi
 }
 
 type Format = 'data' | 'json' | 'raw'
+type LastEventIdIn = NonNullable<FetchEventSourceInit['lastEventIdIn']>
+type Redirect = NonNullable<FetchEventSourceInit['redirect']>
+
+const LAST_EVENT_ID_IN: readonly LastEventIdIn[] = ['header', 'query', 'both']
+const REDIRECT: readonly Redirect[] = ['follow', 'error']
 
 interface CliOptions {
   url: string
@@ -120,6 +139,10 @@ interface CliOptions {
   /** `-d` as given: the literal data, `@file`, `-` or `@-`. */
   data: string | undefined
   lastEventId: string | undefined
+  /** Left to the library's default ('header') when not given. */
+  lastEventIdIn: LastEventIdIn | undefined
+  lastEventIdParam: string | undefined
+  redirect: Redirect
   format: Format
   maxBufferSize: number | undefined
   reconnect: boolean
@@ -133,6 +156,9 @@ const OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   data: { type: 'string', short: 'd' },
   'last-event-id': { type: 'string' },
+  'last-event-id-in': { type: 'string' },
+  'last-event-id-param': { type: 'string' },
+  redirect: { type: 'string' },
   json: { type: 'boolean' },
   raw: { type: 'boolean' },
   'max-buffer-size': { type: 'string' },
@@ -142,6 +168,24 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } satisfies ParseArgsConfig['options']
+
+/** `value` if it is one of `allowed`, for the option named `option`; undefined stays undefined. */
+function oneOf<T extends string>(option: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined
+  throw new UsageError(`--${option} expects ${allowed.join(', ').replace(/, (?=[^,]*$)/, ' or ')}, got ${JSON.stringify(value)}`)
+}
+
+/**
+ * Where the id goes. A parameter name alone means the query; with `header` only, it would be silently unused, and
+ * a user who names a parameter expects it sent.
+ */
+function lastEventIdPlace(place: string | undefined, param: string | undefined): LastEventIdIn | undefined {
+  const checked = oneOf('last-event-id-in', place, LAST_EVENT_ID_IN)
+  if (param === undefined) return checked
+  if (param === '') throw new UsageError('--last-event-id-param expects a parameter name, got ""')
+  if (checked === 'header') throw new UsageError('--last-event-id-param needs --last-event-id-in query or both, not header')
+  return checked ?? 'query'
+}
 
 /** Parses argv (without the runtime and script). Returns 'help' or 'version' for those requests. */
 function parseCommandLine(args: string[]): CliOptions | 'help' | 'version' {
@@ -188,6 +232,9 @@ function parseCommandLine(args: string[]): CliOptions | 'help' | 'version' {
     headers,
     data: values.data,
     lastEventId: values['last-event-id'],
+    lastEventIdIn: lastEventIdPlace(values['last-event-id-in'], values['last-event-id-param']),
+    lastEventIdParam: values['last-event-id-param'],
+    redirect: oneOf('redirect', values.redirect, REDIRECT) ?? 'follow',
     format: values.json ? 'json' : values.raw ? 'raw' : 'data',
     maxBufferSize,
     reconnect: !values['no-reconnect'],
@@ -246,6 +293,13 @@ async function bodySnippet(body: ReadableStream<Uint8Array> | null, limit = 200,
   }
   text = text.replace(/\s+/g, ' ').trim()
   return text.length > limit ? `${text.slice(0, limit)}…` : text
+}
+
+/** The library's message names its own option; the CLI's user set --redirect. */
+function refusedRedirect(response: Response | undefined): string {
+  if (response === undefined) return 'refused a redirect (--redirect error)'
+  const location = response.headers.get('location')
+  return `refused a ${response.status} redirect${location === null ? '' : ` to ${location}`} (--redirect error)`
 }
 
 /** What, once a stream has been open, is worth another attempt: the connection failing, not the server refusing. */
@@ -308,6 +362,7 @@ async function run(options: CliOptions): Promise<number> {
   const init: FetchEventSourceInit = {
     method,
     headers: options.headers,
+    redirect: options.redirect,
     retry: {
       // Like curl, a first connection that fails is an error, not a reason to wait and retry; once a stream has
       // been open, a lost or ended connection is retried as EventSource does.
@@ -332,6 +387,8 @@ async function run(options: CliOptions): Promise<number> {
   if (options.format === 'raw') init.fetch = copyingFetch((response) => accepted.has(response))
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
+  if (options.lastEventIdIn !== undefined) init.lastEventIdIn = options.lastEventIdIn
+  if (options.lastEventIdParam !== undefined) init.lastEventIdParam = options.lastEventIdParam
   if (options.maxBufferSize !== undefined) init.maxBufferSize = options.maxBufferSize
 
   let source: FetchEventSource
@@ -384,7 +441,7 @@ async function run(options: CliOptions): Promise<number> {
     const error = event as FetchEventSourceErrorEvent
     if (source.readyState === FetchEventSource.CLOSED) {
       if (error.code === 204) finish(EXIT.ok, 'the server ended the stream (204 No Content)', true)
-      else finish(EXIT.failure, error.message)
+      else finish(EXIT.failure, error.code === 'redirect' ? refusedRedirect(error.response) : error.message)
     } else if (source.readyState === FetchEventSource.CONNECTING) {
       if (!options.reconnect) {
         if (error.code === 'stream-ended') finish(EXIT.ok, 'the server ended the response', true)
