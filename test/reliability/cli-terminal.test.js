@@ -48,6 +48,9 @@ const HOSTILE_NOTICES = [
   'fetch-eventsource: the server ended the stream (204 No Content)',
 ]
 
+/** The message for the raw server's refused response, escaped, whether stderr is a terminal or not. */
+const REFUSED_MESSAGE = String.raw`fetch-eventsource: Expected status 200, got 500 Oops\x1b]0;pwned\x07 \u009b2J: bad \x1b[2J\x07 body line \u009b2`
+
 /** @type {Awaited<ReturnType<typeof startTestServer>>} */
 let server
 /** A server that answers every request with one fixed response, byte for byte: a status line node:http refuses. */
@@ -114,6 +117,17 @@ function runCli(args, { terminal, limit = 10_000 }) {
 }
 
 /**
+ * The CLI with `args` against a fresh copy of the hostile stream, which it must finish with status 0.
+ * @param {string[]} args @param {boolean} terminal
+ */
+async function runHostile(args, terminal) {
+  const { url } = await script([{ body: HOSTILE }])
+  const run = await runCli([...args, url], { terminal })
+  assert.equal(run.code, 0, Buffer.concat([run.stdout, run.stderr]).toString())
+  return run
+}
+
+/**
  * A terminal capture checked for what must never be in it, then split into the CLI's stdout lines and its
  * messages (which start with the tool's name; their interleaving with data lines is up to timing).
  * @param {Buffer} captured
@@ -137,10 +151,7 @@ function terminalLines(captured) {
 
 describe('under a pseudo-terminal: nothing the server sent reaches it raw', { skip: noScript }, () => {
   test('plain: data shown with its controls escaped, the LFs between data lines kept; the id in the notice escaped', async () => {
-    const { url } = await script([{ body: HOSTILE }])
-    const run = await runCli([url], { terminal: true })
-    assert.equal(run.code, 0, run.stdout.toString())
-    const { stdout, messages } = terminalLines(run.stdout)
+    const { stdout, messages } = terminalLines((await runHostile([], true)).stdout)
     assert.deepEqual(stdout, [
       String.raw`title \x1b]0;pwned\x07`,
       String.raw`clipboard \x1b]52;c;cHduZWQ=\x07`,
@@ -151,10 +162,7 @@ describe('under a pseudo-terminal: nothing the server sent reaches it raw', { sk
   })
 
   test('--json: type, data and id escaped, C1 and DEL included', async () => {
-    const { url } = await script([{ body: HOSTILE }])
-    const run = await runCli(['--json', url], { terminal: true })
-    assert.equal(run.code, 0, run.stdout.toString())
-    const { stdout, messages } = terminalLines(run.stdout)
+    const { stdout, messages } = terminalLines((await runHostile(['--json'], true)).stdout)
     assert.deepEqual(stdout, [HOSTILE_JSON])
     assert.deepEqual(messages, HOSTILE_NOTICES)
   })
@@ -162,10 +170,7 @@ describe('under a pseudo-terminal: nothing the server sent reaches it raw', { sk
   test('a refused status: the status text and the start of the body escaped in the message', async () => {
     const run = await runCli([rawUrl], { terminal: true })
     assert.equal(run.code, 1, run.stdout.toString())
-    assert.deepEqual(terminalLines(run.stdout), {
-      stdout: [],
-      messages: [String.raw`fetch-eventsource: Expected status 200, got 500 Oops\x1b]0;pwned\x07 \u009b2J: bad \x1b[2J\x07 body line \u009b2`],
-    })
+    assert.deepEqual(terminalLines(run.stdout), { stdout: [], messages: [REFUSED_MESSAGE] })
   })
 
   test('a wrong content type: the header value and the body escaped in the message', async () => {
@@ -180,9 +185,7 @@ describe('under a pseudo-terminal: nothing the server sent reaches it raw', { sk
   })
 
   test('--raw stays byte-exact, even on a terminal (documented)', async () => {
-    const { url } = await script([{ body: HOSTILE }])
-    const run = await runCli(['--raw', '-s', url], { terminal: true })
-    assert.equal(run.code, 0, run.stdout.toString())
+    const run = await runHostile(['--raw', '-s'], true)
     // The terminal's own onlcr adds a CR before every LF it is given; the bytes are otherwise the server's.
     assert.equal(run.stdout.toString('utf8'), HOSTILE.join('').replaceAll('\n', '\r\n'))
   })
@@ -190,17 +193,13 @@ describe('under a pseudo-terminal: nothing the server sent reaches it raw', { sk
 
 describe('through pipes: data is passed on as sent, messages are still escaped', () => {
   test('plain: stdout byte for byte the data; stderr escaped', async () => {
-    const { url } = await script([{ body: HOSTILE }])
-    const run = await runCli([url], { terminal: false })
-    assert.equal(run.code, 0, run.stderr.toString())
+    const run = await runHostile([], false)
     assert.equal(run.stdout.toString('utf8'), `${HOSTILE_DATA}\n`)
     assert.equal(run.stderr.toString('utf8'), HOSTILE_NOTICES.map((line) => `${line}\n`).join(''))
   })
 
   test('--json: the same escapes as on a terminal', async () => {
-    const { url } = await script([{ body: HOSTILE }])
-    const run = await runCli(['--json', url], { terminal: false })
-    assert.equal(run.code, 0, run.stderr.toString())
+    const run = await runHostile(['--json'], false)
     assert.equal(run.stdout.toString('utf8'), `${HOSTILE_JSON}\n`)
     assert.deepEqual(JSON.parse(run.stdout.toString('utf8')), { type: `tick${OSC_TITLE}`, data: HOSTILE_DATA, id: `7${CLEAR}${CSI}` })
   })
@@ -209,9 +208,6 @@ describe('through pipes: data is passed on as sent, messages are still escaped',
     const run = await runCli([rawUrl], { terminal: false })
     assert.equal(run.code, 1, run.stderr.toString())
     assert.equal(run.stdout.length, 0)
-    assert.equal(
-      run.stderr.toString('utf8'),
-      String.raw`fetch-eventsource: Expected status 200, got 500 Oops\x1b]0;pwned\x07 \u009b2J: bad \x1b[2J\x07 body line \u009b2` + '\n',
-    )
+    assert.equal(run.stderr.toString('utf8'), `${REFUSED_MESSAGE}\n`)
   })
 })
