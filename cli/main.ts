@@ -31,9 +31,19 @@ Options:
   -d, --data <data>            request body, sent with every (re)connection; @file reads a file,
                                - (or @-) reads standard input. No Content-Type is added: set one with -H
       --last-event-id <id>     Last-Event-ID for the first request
+      --last-event-id-in <header|query|both>
+                               how the id travels: the Last-Event-ID header (default), a URL query
+                               parameter (for servers that read it there; any id survives), or both
+      --last-event-id-param <name>
+                               the query parameter's name (default lastEventId); given alone, it
+                               implies --last-event-id-in query
+      --redirect <follow|error>
+                               follow redirects (default), or refuse them: exit 1, and nothing is
+                               sent to the redirect's target
       --json                   one JSON object per event and line: {"type","data","id"}
       --raw                    the response bytes exactly as received (comments, fields and all),
-                               instead of parsed events
+                               instead of parsed events: byte-exact, control characters included,
+                               even on a terminal
       --max-buffer-size <n>    the most characters one line or event may buffer (default 16777216;
                                Infinity turns the limit off); beyond it: exit 1
       --no-reconnect           exit when the stream ends instead of reconnecting: status 0 if the
@@ -45,13 +55,17 @@ Options:
   -V, --version                the version
 
 Output: by default each event's data followed by a newline (use --json to see types and ids).
-Notices and errors go to stderr.
+On a terminal, control characters in the data (C0 but tab, DEL, C1) are shown escaped, as \\x1b or
+\\u009b; the line breaks between a multi-line event's lines stay. Piped, data is written as sent.
+--json escapes them always, U+2028 and U+2029 too. Notices and errors go to stderr, with control
+characters always escaped.
 
 Exit status:
   0   the server ended the stream for good (204 No Content), or the stream ended with
       --no-reconnect, or interrupted (Ctrl-C / SIGINT, SIGTERM)
-  1   failure: refused response (status other than 200 or 204, wrong content type), no connection on the
-      first attempt, lost connection with --no-reconnect, buffer limit exceeded
+  1   failure: refused response (status other than 200 or 204, wrong content type), refused redirect
+      (--redirect error), no connection on the first attempt, lost connection with --no-reconnect,
+      buffer limit exceeded
   2   invalid arguments
   28  --timeout expired
 
@@ -61,7 +75,62 @@ Example:
 
 class UsageError extends Error {}
 
+/**
+ * C0 controls, DEL and C1 controls: what a terminal acts on instead of showing. ESC starts the sequences that
+ * retitle the window (OSC 0), write the clipboard (OSC 52) or clear the screen (CSI 2J); U+009B is a CSI by itself;
+ * a CR lets the next text overwrite the line. Tab is always shown as is, LF where it is a line of the output.
+ */
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g
+const CONTROLS_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+/**
+ * What JSON.stringify leaves raw but a reader of JSON lines should not meet: DEL and C1 act on a terminal, and
+ * U+2028/U+2029 end a line for readers that break lines there too (Python's splitlines, editors).
+ */
+const JSON_RAW = /[\x7f-\x9f\u2028\u2029]/g
+
+const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, '0')
+const unicodeEscape = (char: string): string => `\\u${hex(char.charCodeAt(0), 4)}`
+
+/** `\x1b` for a C0 control or DEL (one byte), `\u009b` for a C1 control (a code point, two bytes in UTF-8). */
+function controlEscape(char: string): string {
+  const code = char.charCodeAt(0)
+  return code < 0x80 ? `\\x${hex(code, 2)}` : unicodeEscape(char)
+}
+
+/** `text` with its control characters escaped; with `keepLineFeeds`, LFs stay line breaks. */
+function escapeControls(text: string, keepLineFeeds = false): string {
+  return text.replace(keepLineFeeds ? CONTROLS_BUT_LF : CONTROLS, controlEscape)
+}
+
+/** JSON.stringify, with every character escaped that it leaves raw and that a terminal or a line reader acts on. */
+function toJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_RAW, unicodeEscape)
+}
+
+/**
+ * Writes a message to stderr, escaped whether or not stderr is a terminal: messages carry what the server sent
+ * (status text, the start of a body, ids, header values), and a message is one line of text, never data.
+ */
+function printMessage(message: string, keepLineFeeds = false): void {
+  process.stderr.write(`${NAME}: ${escapeControls(message, keepLineFeeds)}\n`)
+}
+
+/**
+ * One event as output: its data and a newline, or a JSON line. Plain data goes out as sent when stdout is a pipe
+ * (data is data), but to a terminal with its controls escaped: the LFs joining a multi-line event's data lines are
+ * the output's own line breaks and stay, anything else (a CR included) is shown as an escape.
+ */
+function formatEvent(event: MessageEvent<string>, format: 'data' | 'json', terminal: boolean): string {
+  if (format === 'json') return `${toJsonLine({ type: event.type, data: event.data, id: event.lastEventId })}\n`
+  return `${terminal ? escapeControls(event.data, true) : event.data}\n`
+}
+
 type Format = 'data' | 'json' | 'raw'
+type LastEventIdIn = NonNullable<FetchEventSourceInit['lastEventIdIn']>
+type Redirect = NonNullable<FetchEventSourceInit['redirect']>
+
+const LAST_EVENT_ID_IN: readonly LastEventIdIn[] = ['header', 'query', 'both']
+const REDIRECT: readonly Redirect[] = ['follow', 'error']
 
 interface CliOptions {
   url: string
@@ -70,6 +139,10 @@ interface CliOptions {
   /** `-d` as given: the literal data, `@file`, `-` or `@-`. */
   data: string | undefined
   lastEventId: string | undefined
+  /** Left to the library's default ('header') when not given. */
+  lastEventIdIn: LastEventIdIn | undefined
+  lastEventIdParam: string | undefined
+  redirect: Redirect
   format: Format
   maxBufferSize: number | undefined
   reconnect: boolean
@@ -83,6 +156,9 @@ const OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   data: { type: 'string', short: 'd' },
   'last-event-id': { type: 'string' },
+  'last-event-id-in': { type: 'string' },
+  'last-event-id-param': { type: 'string' },
+  redirect: { type: 'string' },
   json: { type: 'boolean' },
   raw: { type: 'boolean' },
   'max-buffer-size': { type: 'string' },
@@ -92,6 +168,24 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } satisfies ParseArgsConfig['options']
+
+/** `value` if it is one of `allowed`, for the option named `option`; undefined stays undefined. */
+function oneOf<T extends string>(option: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined
+  throw new UsageError(`--${option} expects ${allowed.join(', ').replace(/, (?=[^,]*$)/, ' or ')}, got ${JSON.stringify(value)}`)
+}
+
+/**
+ * Where the id goes. A parameter name alone means the query; with `header` only, it would be silently unused, and
+ * a user who names a parameter expects it sent.
+ */
+function lastEventIdPlace(place: string | undefined, param: string | undefined): LastEventIdIn | undefined {
+  const checked = oneOf('last-event-id-in', place, LAST_EVENT_ID_IN)
+  if (param === undefined) return checked
+  if (param === '') throw new UsageError('--last-event-id-param expects a parameter name, got ""')
+  if (checked === 'header') throw new UsageError('--last-event-id-param needs --last-event-id-in query or both, not header')
+  return checked ?? 'query'
+}
 
 /** Parses argv (without the runtime and script). Returns 'help' or 'version' for those requests. */
 function parseCommandLine(args: string[]): CliOptions | 'help' | 'version' {
@@ -138,6 +232,9 @@ function parseCommandLine(args: string[]): CliOptions | 'help' | 'version' {
     headers,
     data: values.data,
     lastEventId: values['last-event-id'],
+    lastEventIdIn: lastEventIdPlace(values['last-event-id-in'], values['last-event-id-param']),
+    lastEventIdParam: values['last-event-id-param'],
+    redirect: oneOf('redirect', values.redirect, REDIRECT) ?? 'follow',
     format: values.json ? 'json' : values.raw ? 'raw' : 'data',
     maxBufferSize,
     reconnect: !values['no-reconnect'],
@@ -198,46 +295,38 @@ async function bodySnippet(body: ReadableStream<Uint8Array> | null, limit = 200,
   return text.length > limit ? `${text.slice(0, limit)}…` : text
 }
 
+/** The library's message names its own option; the CLI's user set --redirect. */
+function refusedRedirect(response: Response | undefined): string {
+  if (response === undefined) return 'refused a redirect (--redirect error)'
+  const location = response.headers.get('location')
+  return `refused a ${response.status} redirect${location === null ? '' : ` to ${location}`} (--redirect error)`
+}
+
+/** What, once a stream has been open, is worth another attempt: the connection failing, not the server refusing. */
+const RETRIED = new Set<FetchEventSourceErrorEvent['code']>(['network', 'connection-lost', 'stream-ended', 'heartbeat-timeout'])
+
 /**
- * Streams one URL until it ends. Resolves with the exit status once the source is closed and every event
- * received has been written.
+ * A fetch for --raw, which wants the bytes as received, before the parser: copies the body of every response
+ * `shouldCopy` accepts (asked per chunk, since the response is accepted only after fetch resolves) to stdout.
  */
-async function run(options: CliOptions): Promise<number> {
-  const notice = (line: string): void => {
-    if (!options.silent) process.stderr.write(`${NAME}: ${line}\n`)
-  }
-  const body = options.data === undefined ? undefined : await readData(options.data)
-  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
-
-  /** How the body of the latest response ended: 'done' when the server finished it, 'error' when it broke. */
-  let bodyEnd: 'done' | 'error' | undefined
-  /** Responses whose bytes --raw copies to stdout: only accepted ones (not an error page read for its message). */
-  const accepted = new WeakSet<Response>()
-  let everOpened = false
-  let reconnecting = false
-
-  // Every response body passes through here: --raw copies the bytes, and the end of the body is noted so that
-  // --no-reconnect can tell a finished response from a cut one.
-  const observingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    bodyEnd = undefined
+function copyingFetch(shouldCopy: (response: Response) => boolean): typeof fetch {
+  return async (input, init) => {
     const response = await fetch(input, init)
     const original = response.body
     if (original === null) return response
     const reader = original.getReader()
-    const observed = new ReadableStream<Uint8Array>(
+    const copied = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           try {
             const { done, value } = await reader.read()
             if (done) {
-              bodyEnd = 'done'
               controller.close()
               return
             }
-            if (options.format === 'raw' && accepted.has(response)) process.stdout.write(value)
+            if (shouldCopy(response)) process.stdout.write(value)
             controller.enqueue(value)
           } catch (error) {
-            bodyEnd = 'error'
             controller.error(error)
           }
         },
@@ -247,18 +336,37 @@ async function run(options: CliOptions): Promise<number> {
       },
       { highWaterMark: 0 },
     )
-    Object.defineProperty(response, 'body', { value: observed, configurable: true })
+    Object.defineProperty(response, 'body', { value: copied, configurable: true })
     return response
   }
+}
+
+/**
+ * Streams one URL until it ends. Resolves with the exit status once the source is closed and every event
+ * received has been written.
+ */
+async function run(options: CliOptions): Promise<number> {
+  // Asked once: whether stdout is a terminal does not change while the stream runs.
+  const terminal = process.stdout.isTTY === true
+  const notice = (line: string): void => {
+    if (!options.silent) printMessage(line)
+  }
+  const body = options.data === undefined ? undefined : await readData(options.data)
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+
+  /** Responses whose bytes --raw copies to stdout: only accepted ones (not an error page read for its message). */
+  const accepted = new WeakSet<Response>()
+  let everOpened = false
+  let reconnecting = false
 
   const init: FetchEventSourceInit = {
     method,
     headers: options.headers,
-    fetch: observingFetch as typeof fetch,
+    redirect: options.redirect,
     retry: {
       // Like curl, a first connection that fails is an error, not a reason to wait and retry; once a stream has
-      // been open, a lost connection is retried as EventSource does.
-      shouldRetry: (error) => options.reconnect && everOpened && (error.code === 'network' || error.code === 'heartbeat-timeout'),
+      // been open, a lost or ended connection is retried as EventSource does.
+      shouldRetry: (error) => options.reconnect && everOpened && RETRIED.has(error.code),
     },
     onResponse: async (response) => {
       try {
@@ -276,8 +384,11 @@ async function run(options: CliOptions): Promise<number> {
       accepted.add(response)
     },
   }
+  if (options.format === 'raw') init.fetch = copyingFetch((response) => accepted.has(response))
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
+  if (options.lastEventIdIn !== undefined) init.lastEventIdIn = options.lastEventIdIn
+  if (options.lastEventIdParam !== undefined) init.lastEventIdParam = options.lastEventIdParam
   if (options.maxBufferSize !== undefined) init.maxBufferSize = options.maxBufferSize
 
   let source: FetchEventSource
@@ -309,7 +420,7 @@ async function run(options: CliOptions): Promise<number> {
     // The stdout error handler stays: events still buffered are written after this, maybe into a closed pipe.
     if (message !== undefined) {
       if (isNotice) notice(message)
-      else process.stderr.write(`${NAME}: ${message}\n`)
+      else printMessage(message)
     }
     resolveStatus(code)
   }
@@ -330,10 +441,10 @@ async function run(options: CliOptions): Promise<number> {
     const error = event as FetchEventSourceErrorEvent
     if (source.readyState === FetchEventSource.CLOSED) {
       if (error.code === 204) finish(EXIT.ok, 'the server ended the stream (204 No Content)', true)
-      else finish(EXIT.failure, error.message)
+      else finish(EXIT.failure, error.code === 'redirect' ? refusedRedirect(error.response) : error.message)
     } else if (source.readyState === FetchEventSource.CONNECTING) {
       if (!options.reconnect) {
-        if (bodyEnd === 'done' && error.code === 'network') finish(EXIT.ok, 'the server ended the response', true)
+        if (error.code === 'stream-ended') finish(EXIT.ok, 'the server ended the response', true)
         else finish(EXIT.failure, error.message)
         return
       }
@@ -349,8 +460,7 @@ async function run(options: CliOptions): Promise<number> {
   const printed = (async () => {
     try {
       for await (const event of source) {
-        if (options.format === 'data') process.stdout.write(`${event.data}\n`)
-        else if (options.format === 'json') process.stdout.write(`${JSON.stringify({ type: event.type, data: event.data, id: event.lastEventId })}\n`)
+        if (options.format !== 'raw') process.stdout.write(formatEvent(event, options.format, terminal))
       }
     } catch {
       // A fatal failure ends the loop; the error listener has reported it.
@@ -384,10 +494,11 @@ async function main(args: string[]): Promise<number> {
     return await run(options)
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${NAME}: ${error.message}\nTry '${NAME} --help' for more information.\n`)
+      printMessage(error.message)
+      process.stderr.write(`Try '${NAME} --help' for more information.\n`)
       return EXIT.usage
     }
-    process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    printMessage(error instanceof Error ? (error.stack ?? error.message) : String(error), true)
     return EXIT.failure
   }
 }

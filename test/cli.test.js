@@ -151,6 +151,14 @@ describe('output', () => {
     ])
   })
 
+  test('--json escapes DEL, C1 controls and U+2028/U+2029, which JSON.stringify leaves raw', async () => {
+    const { url } = await script([{ body: ['id: nel \u0085\n', 'event: ps \u2029\n', 'data: del \x7f csi \u009b ls \u2028 esc \x1b é ✓\n\n'] }])
+    const run = await cli(['--json', '-s', url])
+    assert.equal(run.code, 0, run.stderr)
+    assert.equal(run.stdout, String.raw`{"type":"ps \u2029","data":"del \u007f csi \u009b ls \u2028 esc \u001b é ✓","id":"nel \u0085"}` + '\n')
+    assert.deepEqual(JSON.parse(run.stdout), { type: 'ps \u2029', data: 'del \x7f csi \u009b ls \u2028 esc \x1b é ✓', id: 'nel \u0085' })
+  })
+
   test('--raw: the bytes exactly as received, comments and CRLFs included', async () => {
     const { url } = await script([{ body: [{ bytes: [0xef, 0xbb, 0xbf] }, ...STREAM, 'data: no blank line at the end'] }])
     const run = await cli(['--raw', url])
@@ -228,6 +236,51 @@ describe('requests', () => {
   })
 })
 
+describe('--last-event-id-in and --redirect', () => {
+  /** What each request sent: its query string, and its Last-Event-ID header. */
+  const sent = async (/** @type {string} */ key) =>
+    (await requests(key)).map((/** @type {{ url: string, headers: Record<string, string> }} */ r) => [r.url.slice(r.url.indexOf('?')), r.headers['last-event-id']])
+
+  for (const [place, expected] of [
+    ['header', [['?since=1&lastEventId=old', '42'], ['?since=1&lastEventId=old', '43']]],
+    ['query', [['?since=1&lastEventId=42', undefined], ['?since=1&lastEventId=43', undefined]]],
+    ['both', [['?since=1&lastEventId=42', '42'], ['?since=1&lastEventId=43', '43']]],
+  ]) {
+    test(`--last-event-id-in ${place}: the first id, then the stream's, travel ${place === 'both' ? 'both ways' : `in the ${place}`}`, async () => {
+      const { url, key } = await script([{ body: ['retry: 20\nid: 43\ndata: x\n\n'] }])
+      const run = await cli(['-s', '--last-event-id', '42', '--last-event-id-in', /** @type {string} */ (place), `${url}?since=1&lastEventId=old`])
+      assert.deepEqual([run.code, run.stdout], [0, 'x\n'], run.stderr)
+      // An existing parameter of that name is replaced, never duplicated; the others stay.
+      assert.deepEqual(await sent(key), expected)
+    })
+  }
+
+  test('--last-event-id-param names the parameter, and alone implies the query', async () => {
+    const { url, key } = await script([{ body: ['retry: 20\nid: 9 é\ndata: x\n\n'] }])
+    const run = await cli(['-s', '--last-event-id-param', 'lastEventID', `${url}?lastEventID=1`])
+    assert.equal(run.code, 0, run.stderr)
+    // No id yet: the URL goes as given; then the stream's id, percent-encoded UTF-8.
+    assert.deepEqual(await sent(key), [['?lastEventID=1', undefined], ['?lastEventID=9%20%C3%A9', undefined]])
+  })
+
+  test('--redirect error: a 307 ends with status 1 and the target sees no request', async () => {
+    const target = await script([{ body: ['data: moved\n\n'] }])
+    const { url } = await script([{ status: 307, redirect: target.url }])
+    const run = await cli(['--redirect', 'error', url])
+    assert.deepEqual([run.code, run.stdout], [1, ''])
+    assert.equal(run.stderr, `fetch-eventsource: refused a 307 redirect to ${target.url} (--redirect error)\n`)
+    assert.deepEqual(await requests(target.key), [])
+  })
+
+  test('--redirect follow (the default): the target serves the stream', async () => {
+    const target = await script([{ body: ['data: moved\n\n'] }])
+    const { url } = await script([{ status: 307, redirect: target.url }])
+    const run = await cli(['-s', '--no-reconnect', '--redirect', 'follow', url])
+    assert.deepEqual([run.code, run.stdout], [0, 'moved\n'], run.stderr)
+    assert.equal((await requests(target.key)).length, 1)
+  })
+})
+
 describe('endings', () => {
   test('204 on the first request: status 0, nothing on stdout', async () => {
     const { url } = await script([{ status: 204 }])
@@ -266,6 +319,15 @@ describe('endings', () => {
     assert.equal((await requests(key)).length, 1)
   })
 
+  test('--no-reconnect with --raw: the bytes, then 0 for a finished response and 1 for a cut', async () => {
+    const ended = await script([{ body: ['data: a\n\n', ': done\n'] }])
+    const cut = await script([{ body: ['data: a\n\n', { delay: 30 }], end: 'destroy' }])
+    const [clean, lost] = await Promise.all([cli(['--raw', '--no-reconnect', ended.url]), cli(['--raw', '--no-reconnect', cut.url])])
+    assert.deepEqual([clean.code, clean.stdout, clean.stderr], [0, 'data: a\n\n: done\n', 'fetch-eventsource: the server ended the response\n'])
+    assert.deepEqual([lost.code, lost.stdout], [1, 'data: a\n\n'], lost.stderr)
+    assert.match(lost.stderr, /^fetch-eventsource: The connection was lost: .+\n$/)
+  })
+
   test('--no-reconnect: a lost connection ends with status 1', async () => {
     const { url, key } = await script([{ body: ['data: a\n\n', { delay: 30 }], end: 'destroy' }, { body: ['data: never\n\n'] }])
     const run = await cli(['--no-reconnect', url])
@@ -293,7 +355,7 @@ describe('endings', () => {
     assert.equal(lines.length, 4, run.stderr)
     assert.match(lines[0], /^fetch-eventsource: The connection was lost: .*; reconnecting with Last-Event-ID "2"$/)
     assert.equal(lines[1], 'fetch-eventsource: reconnected')
-    assert.equal(lines[2], 'fetch-eventsource: The server closed the stream; reconnecting with Last-Event-ID "3"')
+    assert.equal(lines[2], 'fetch-eventsource: The server ended the stream; reconnecting with Last-Event-ID "3"')
     assert.equal(lines[3], 'fetch-eventsource: the server ended the stream (204 No Content)')
   })
 
@@ -347,6 +409,10 @@ describe('arguments', () => {
     ['a bad --max-buffer-size', ['--max-buffer-size', '-1', 'http://a/'], /max-buffer-size/],
     ['a missing --data file', ['-d', '@/nonexistent/file', 'http://a/'], /cannot read --data file/],
     ['a bad --last-event-id', ['--last-event-id', 'a\nb', 'http://a/'], /lastEventId/],
+    ['a bad --last-event-id-in', ['--last-event-id-in', 'cookie', 'http://a/'], /^fetch-eventsource: --last-event-id-in expects header, query or both, got "cookie"\n/],
+    ['an empty --last-event-id-param', ['--last-event-id-param', '', 'http://a/'], /^fetch-eventsource: --last-event-id-param expects a parameter name, got ""\n/],
+    ['--last-event-id-param with the header only', ['--last-event-id-in', 'header', '--last-event-id-param', 'id', 'http://a/'], /--last-event-id-param needs --last-event-id-in query or both/],
+    ['a bad --redirect', ['--redirect', 'manual', 'http://a/'], /^fetch-eventsource: --redirect expects follow or error, got "manual"\n/],
   ]) {
     test(`status 2 for ${name}`, async () => {
       const run = await cli(/** @type {string[]} */ (args))
@@ -361,7 +427,7 @@ describe('arguments', () => {
     const help = await cli(['--help'])
     assert.equal(help.code, 0)
     assert.match(help.stdout, /^Usage: fetch-eventsource \[options\] <url>/)
-    for (const option of ['--method', '--header', '--data', '--last-event-id', '--json', '--raw', '--max-buffer-size', '--no-reconnect', '--timeout']) {
+    for (const option of ['--method', '--header', '--data', '--last-event-id', '--last-event-id-in', '--last-event-id-param', '--redirect', '--json', '--raw', '--max-buffer-size', '--no-reconnect', '--timeout']) {
       assert.ok(help.stdout.includes(option), option)
     }
     const version = await cli(['-V'])
