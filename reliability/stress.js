@@ -6,7 +6,7 @@
 //   node reliability/stress.js cuts load       some sections (prints JSON; RESULTS.md only with --md)
 //   SEED=123 node reliability/stress.js cuts   replay the seeded parts
 //
-// Sections: cuts, chromium, restarts, storms, stalls, hostile, amplification, load, cycles, iterator, redirects.
+// Sections: cuts, chromium, restarts, storms, stalls, hostile, amplification, comments, load, cycles, iterator, redirects.
 // Exit status 1 if any exactly-once or bounded-memory check failed (the figures are still written).
 
 import { execFileSync } from 'node:child_process'
@@ -18,6 +18,7 @@ import { startTestServer } from '../dist/testing.js'
 import { FetchEventSource } from '../dist/index.js'
 import { parseArgs } from '../dist/support.js'
 import { runClient } from './child.js'
+import { LINE, RSS_MARGIN, runCommentFlood } from './comment-flood.js'
 import { runChromiumCuts } from './chromium-cuts.js'
 import { runChromiumRedirects } from './chromium-redirects.js'
 import { runNodeCuts } from './cut-run.js'
@@ -30,7 +31,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..')
 const MiB = 1024 * 1024
 const args = parseArgs(process.argv.slice(2), { flags: ['md'] })
-const ALL = ['cuts', 'chromium', 'restarts', 'storms', 'stalls', 'hostile', 'amplification', 'load', 'cycles', 'iterator', 'redirects']
+const ALL = ['cuts', 'chromium', 'restarts', 'storms', 'stalls', 'hostile', 'amplification', 'comments', 'load', 'cycles', 'iterator', 'redirects']
 const chosen = args._
 const sections = chosen.length ? chosen : ALL
 const writeMd = args.md === true || chosen.length === 0
@@ -254,6 +255,34 @@ async function amplification() {
   return out
 }
 
+/**
+ * A comment flood read by ours, eventsource 5 and a bare fetch reader loop (the limit), 5 alternating rounds of 2 s,
+ * one process per client (reliability/comment-flood.js). The same bounds as test/reliability/comment-flood.test.js.
+ */
+async function comments() {
+  const { rounds, ms, summary } = await runCommentFlood({ rounds: 5, ms: 2000, log: (line) => log(`comments ${line}`) })
+  const clients = Object.fromEntries(
+    Object.entries(summary).map(([kind, s]) => [
+      kind,
+      {
+        rssMiB: round(s.rssMiB),
+        heapMiB: round(s.heapMiB),
+        arrayBuffersMiB: round(s.arrayBuffersMiB),
+        youngGenerationMiB: round(s.newSpaceMiB),
+        readMiB: Math.round(s.readMiB),
+        MiBps: Math.round(s.mibPerSecond),
+        rssMiBRuns: s.rssMiBRuns.map((x) => round(x)),
+        problems: s.problems,
+      },
+    ]),
+  )
+  const { ours, eventsource } = clients
+  for (const [kind, c] of Object.entries(clients)) check(c.problems.length === 0, `comments ${kind}: ${c.problems.join('; ')}`)
+  check(ours.youngGenerationMiB <= eventsource.youngGenerationMiB, `comments: young generation ${ours.youngGenerationMiB} MiB against ${eventsource.youngGenerationMiB} for eventsource 5`)
+  check(ours.rssMiB <= eventsource.rssMiB * RSS_MARGIN, `comments: RSS growth ${ours.rssMiB} MiB against ${eventsource.rssMiB} for eventsource 5`)
+  return { rounds, secondsPerClient: ms / 1000, line: LINE.trim(), rssMargin: RSS_MARGIN, clients }
+}
+
 // ---- load and leaks -----------------------------------------------------------------------------------------------
 
 async function load() {
@@ -313,7 +342,7 @@ async function redirects() {
 
 // ---- run ----------------------------------------------------------------------------------------------------------
 
-const runners = { cuts, chromium, restarts, storms, stalls, hostile, amplification, load, cycles, iterator, redirects }
+const runners = { cuts, chromium, restarts, storms, stalls, hostile, amplification, comments, load, cycles, iterator, redirects }
 const started = Date.now()
 for (const name of sections) {
   log(`section ${name}`)
