@@ -14,7 +14,7 @@ export function decodeBase64Utf8(data: string): string | undefined {
   }
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  // Invalid UTF-8 becomes U+FFFD, as it does in the stream itself (CONFORMANCE rule 21).
+  // Invalid UTF-8 becomes U+FFFD, as it does in the stream itself (C21).
   utf8 ??= new TextDecoder()
   return utf8.decode(bytes)
 }

@@ -27,9 +27,9 @@ type HandlerType = 'open' | 'message' | 'error'
 
 
 /**
- * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the
- * CONFORMANCE.md rules), plus the Hertz client's extensions (method, body, headers functions, response callback,
- * buffer limit, base64 data, custom fetch, retry policy, heartbeat, async iteration).
+ * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the rules of
+ * docs/conformance.md, C1–C38), plus the Hertz client's extensions (method, body, headers functions, response
+ * callback, buffer limit, base64 data, custom fetch, retry policy, heartbeat, async iteration).
  *
  * Each connection attempt owns an `AbortController`; whichever code path ends an attempt (close, failure,
  * reconnect) aborts it and clears `#controller`, and every await in the attempt checks that it is still the
@@ -43,7 +43,7 @@ export class FetchEventSource extends EventTarget {
   declare readonly OPEN: typeof OPEN
   declare readonly CLOSED: typeof CLOSED
 
-  /** The absolute URL (rule 3). */
+  /** The absolute URL (C3). */
   readonly url: string
   readonly withCredentials: boolean
 
@@ -51,9 +51,9 @@ export class FetchEventSource extends EventTarget {
   readonly #settings: Settings
   /** eventsource-parser 4: the line loop and fields (WHATWG §9.2.6); ids, dispatch and limits are ours. */
   readonly #parser: EventSourceParser
-  /** The last event ID string: takes the ID of every block that set one, at its blank line (CONFORMANCE C34). */
+  /** The last event ID string: takes the ID of every block that set one, at its blank line (C34). */
   #lastEventId: string
-  /** The reconnection time: starts at `retry.initialDelay`, replaced by each valid `retry:` field (rule 20). */
+  /** The reconnection time: starts at `retry.initialDelay`, replaced by each valid `retry:` field (C20). */
   #reconnectionTime: number
   /**
    * Attempts in a row that delivered no event: failed ones, and accepted ones that ended empty. An event resets it.
@@ -66,7 +66,7 @@ export class FetchEventSource extends EventTarget {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined
   #lastActivity = 0
-  /** Origin of the current response's final URL (rule 8), computed once per response, not per event. */
+  /** Origin of the current response's final URL (C8), computed once per response, not per event. */
   #origin = ''
   #iterators: Set<MessageIterator> | undefined
   /** Handler attributes, allocated when the first one is set (most sources use addEventListener or for await). */
@@ -78,7 +78,7 @@ export class FetchEventSource extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'FetchEventSource': 1 argument required, but only 0 present.")
     }
-    // ToString (rule 1): a template literal converts objects, numbers, null and undefined, and throws for symbols.
+    // ToString (C1): a template literal converts objects, numbers, null and undefined, and throws for symbols.
     const href = `${url}`
     let parsed: URL
     try {
@@ -108,7 +108,7 @@ export class FetchEventSource extends EventTarget {
       if (this.#readyState !== CONNECTING) return
       const scheme = parsed.protocol
       if (scheme !== 'http:' && scheme !== 'https:') {
-        // Futile to retry (rule 13): fail at once, without throwing from the constructor.
+        // Futile to retry (C13): fail at once, without throwing from the constructor.
         this.#fail({ code: 'unsupported-scheme', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
         return
       }
@@ -145,7 +145,7 @@ export class FetchEventSource extends EventTarget {
     this.#setHandler('error', handler)
   }
 
-  /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (rules 19, 38). */
+  /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */
   close(): void {
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
@@ -167,7 +167,7 @@ export class FetchEventSource extends EventTarget {
 
   /**
    * An event handler attribute is one listener whose place in the listener list is fixed when it is first set
-   * (rule 7): assigning another function keeps that place; assigning null removes it.
+   * (C7): assigning another function keeps that place; assigning null removes it.
    */
   #setHandler(type: HandlerType, handler: Handler): void {
     const value = typeof handler === 'function' ? handler : null
@@ -256,7 +256,7 @@ export class FetchEventSource extends EventTarget {
         // A headers or body function threw or produced what fetch refuses: ends the source unless shouldRetry says.
         this.#attemptFailed({ code: error.code, message: error.message, cause: error.cause }, true)
       } else if (isAbortError(error)) {
-        // An abort the source did not cause (page teardown, a custom fetch giving up): fail (rule 12).
+        // An abort the source did not cause (page teardown, a custom fetch giving up): fail (C12).
         this.#fail({ code: 'aborted', message: 'The request was aborted', cause: error })
       } else {
         this.#attemptFailed({ code: 'network', message: `Failed to fetch ${this.url}: ${errorMessage(error)}`, cause: error }, false)
@@ -286,7 +286,7 @@ export class FetchEventSource extends EventTarget {
         error instanceof FetchEventSourceError
           ? { code: error.code, message: error.message, response, cause: error }
           : { code: 'response-rejected', message: `onResponse refused the response: ${errorMessage(error)}`, response, cause: error }
-      // Statuses, content types and refusals end the source unless shouldRetry says otherwise (rules 14, 15, 18).
+      // Statuses, content types and refusals end the source unless shouldRetry says otherwise (C14, C15, C18).
       this.#attemptFailed(details, true)
       return
     }
@@ -295,7 +295,7 @@ export class FetchEventSource extends EventTarget {
       return
     }
 
-    // Announce the connection (rule 16). The backoff count stays: an accepted response that ends without an event
+    // Announce the connection (C16). The backoff count stays: an accepted response that ends without an event
     // is one more failure in a row, so a server that accepts and closes at once cannot draw a reconnect storm.
     this.#origin = originOf(response.url || this.url)
     this.#delivered = false
@@ -320,7 +320,7 @@ export class FetchEventSource extends EventTarget {
     parser.feed('\n')
     if (body !== null) {
       const reader = body.getReader()
-      // A fresh decoder per response: UTF-8 whatever the charset says (rule 21). The one leading BOM is removed
+      // A fresh decoder per response: UTF-8 whatever the charset says (C21). The one leading BOM is removed
       // here rather than by the decoder, because Deno's streaming decoder strips a BOM at the start of every
       // decode() call, and a U+FEFF opening a later chunk is content (it spoils that line's field name).
       const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
@@ -354,11 +354,11 @@ export class FetchEventSource extends EventTarget {
         if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
       }
     }
-    // The body ended: the pending, incomplete event is discarded with its id (rule 33), then reconnect (rule 17).
+    // The body ended: the pending, incomplete event is discarded with its id (C33), then reconnect (C17).
     this.#reestablish({ code: 'stream-ended', message: 'The server ended the stream' })
   }
 
-  /** An accepted stream ended or broke: CONNECTING, `error`, wait the reconnection time, fetch again (rule 17). */
+  /** An accepted stream ended or broke: CONNECTING, `error`, wait the reconnection time, fetch again (C17). */
   #reestablish(details: FetchEventSourceErrorDetails): void {
     this.#endAttempt()
     // A connection that delivered an event did its job, and backoff starts over; one that ended empty failed.
@@ -413,7 +413,7 @@ export class FetchEventSource extends EventTarget {
     return clampTimerDelay(Math.max(Math.min(requested, policy.maxDelay), floor))
   }
 
-  /** Fail the connection: CLOSED, one `error`, never reconnect (rule 18). */
+  /** Fail the connection: CLOSED, one `error`, never reconnect (C18). */
   #fail(details: FetchEventSourceErrorDetails): void {
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
@@ -508,7 +508,7 @@ const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void
 }
 
 
-// The constants live on the prototype too (rule 5), read-only and enumerable like WebIDL constants.
+// The constants live on the prototype too (C5), read-only and enumerable like WebIDL constants.
 for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]] as const) {
   Object.defineProperty(FetchEventSource.prototype, name, { value, enumerable: true, writable: false, configurable: false })
 }

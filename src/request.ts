@@ -42,7 +42,7 @@ export async function buildRequest(settings: Settings, url: string, lastEventId:
     headers,
     signal,
     // `no-store` keeps the stream out of caches without a Cache-Control request header, which would turn every
-    // cross-origin source into a preflighted request (CONFORMANCE: request mode and headers).
+    // cross-origin source into a preflighted request (C10).
     cache: 'no-store',
     credentials: settings.withCredentials ? 'include' : 'same-origin',
     // 'manual' rather than fetch's 'error': in a browser a refused redirect is then an opaque-redirect response
