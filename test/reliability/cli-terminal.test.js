@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { startTestServer } from '../../e2e/server/test-server.js'
+import { startTestServer } from '../../dist/testing.js'
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
