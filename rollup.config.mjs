@@ -4,16 +4,10 @@
 //   dist/fetch-eventsource.browser.js    minified, self-contained ESM for <script type="module">
 //   dist/fetch-eventsource.iife.js       minified IIFE defining the global `fetchEventSource`
 //   dist/index.d.ts, dist/index.d.cts    bundled declarations for both module systems
-//
-// eventsource-parser (the line parser) is bundled into every output rather than declared as a dependency: its 4.x
-// line is ESM-only and declares node >= 22.12, so as a dependency it would give Node 20 users an engine warning and
-// leave the CommonJS build to require(esm). Bundled, the package keeps no runtime dependencies.
-//
-// And, from server/ (Node only, ESM + CommonJS + declarations):
+// and, from server/ (Node only, ESM + CommonJS + declarations):
 //   dist/server.*                        fetch-eventsource/server
 //   dist/testing.*                       fetch-eventsource/testing
 //   dist/support.js                      internal helpers for the repository's own servers and scripts (not exported)
-import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { dts } from 'rollup-plugin-dts'
@@ -51,7 +45,7 @@ const serverTypes = ['server', 'testing'].map((name) => ({
 export default [
   {
     input,
-    plugins: [nodeResolve(), compile()],
+    plugins: [compile()],
     output: [
       { file: 'dist/index.js', format: 'es', sourcemap: true },
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },

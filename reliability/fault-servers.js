@@ -12,10 +12,9 @@
 // plus `startDropServer()`: a bare TCP server that closes every connection on accept (no HTTP at all).
 //
 // Hostile KINDs (what an attacker or a broken proxy can send):
-//   line            one endless unknown-field line, no break     → legal: skipped unbuffered, the source stays OPEN
-//   data-line       one endless `data:` line, no line break      → max-buffer-size-exceeded
+//   line            one endless line, no line break              → max-buffer-size-exceeded
 //   event           an endless event of `data:` lines            → max-buffer-size-exceeded
-//   comment         one endless comment, no line break           → legal: skipped unbuffered, the source stays OPEN
+//   comment         one endless comment, no line break           → max-buffer-size-exceeded (it is a line)
 //   comment-lines   endless `: keep-alive` comment lines         → legal: the source must stay OPEN
 //   field-lines     endless `event:`/`id:`/`retry:` lines         → legal: nothing accumulates
 //   blank-lines     endless blank lines                          → legal
@@ -29,7 +28,6 @@ import { closer, isMain, listen, trackSockets } from '../dist/support.js'
 
 const PATTERNS = /** @type {Record<string, string>} */ ({
   line: 'x',
-  'data-line': 'x',
   event: 'data: 0123456789abcdef\n',
   comment: 'y',
   'comment-lines': ': keep-alive 0123456789abcdef\n',
@@ -37,11 +35,7 @@ const PATTERNS = /** @type {Record<string, string>} */ ({
   'blank-lines': '\n',
   'line-cjk': '中',
 })
-const PREFIX = /** @type {Record<string, string>} */ ({
-  line: 'id: 5\ndata: before\n\n',
-  'data-line': 'id: 5\ndata: before\n\ndata: ',
-  comment: 'id: 5\ndata: before\n\n:',
-})
+const PREFIX = /** @type {Record<string, string>} */ ({ line: 'id: 5\ndata: before\n\n', comment: 'id: 5\ndata: before\n\n:' })
 
 /**
  * @param {{ port?: number }} [options]

@@ -5,7 +5,7 @@ import {
   FetchEventSourceErrorEvent,
   type FetchEventSourceErrorDetails,
 } from './errors.js'
-import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser'
+import { EventStreamParser, type EventStreamSink } from './event-stream-parser.js'
 import { SourceMessageEvent } from './message-event.js'
 import { MessageIterator } from './message-iterator.js'
 import { readSettings, type FetchEventSourceInit, type Settings } from './options.js'
@@ -25,6 +25,10 @@ type Handler = ((this: FetchEventSource, event: any) => unknown) | null
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 type HandlerType = 'open' | 'message' | 'error'
 
+// Set by the class's static block: how ParserSink reaches the source's private members.
+let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
+let sinkRetry: (source: FetchEventSource, ms: number) => void
+let sinkOverflow: (source: FetchEventSource) => void
 
 /**
  * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the rules of
@@ -49,10 +53,7 @@ export class FetchEventSource extends EventTarget {
 
   #readyState: ReadyState = CONNECTING
   readonly #settings: Settings
-  /** eventsource-parser 4: the line loop and fields (WHATWG §9.2.6); ids, dispatch and limits are ours. */
-  readonly #parser: EventSourceParser
-  /** The last event ID string: takes the ID of every block that set one, at its blank line (C34). */
-  #lastEventId: string
+  readonly #parser: EventStreamParser
   /** The reconnection time: starts at `retry.initialDelay`, replaced by each valid `retry:` field (C20). */
   #reconnectionTime: number
   /**
@@ -91,8 +92,8 @@ export class FetchEventSource extends EventTarget {
     this.#settings = settings
     this.withCredentials = settings.withCredentials
     this.#reconnectionTime = settings.retry.initialDelay
-    this.#lastEventId = settings.lastEventId
-    this.#parser = this.#createParser(settings.maxBufferSize)
+    this.#parser = new EventStreamParser(new ParserSink(this), settings.maxBufferSize)
+    this.#parser.reset(settings.lastEventId)
 
     const { signal } = settings
     if (signal?.aborted) {
@@ -122,7 +123,7 @@ export class FetchEventSource extends EventTarget {
 
   /** The last event ID string: what the next reconnection sends as `Last-Event-ID` (Hertz `GetLastEventID`). */
   get lastEventId(): string {
-    return this.#lastEventId
+    return this.#parser.lastEventId
   }
 
   // Read as lib.dom's handler type, written precisely: see EventHandlerValue in types.ts.
@@ -178,38 +179,20 @@ export class FetchEventSource extends EventTarget {
     else if (previous !== null && value === null) this.removeEventListener(type, INVOKERS[type])
   }
 
-  // ---- what the parser reports -------------------------------------------------------------------------------
+  // ---- what the parser reports (through ParserSink) ------------------------------------------------------------
 
-  /**
-   * The parser's callbacks. Each checks that the source is still OPEN: the parser goes on through the rest of a
-   * chunk after a handler called `close()` (or the buffer limit failed the source), and nothing may be dispatched
-   * or changed after that (C19).
-   */
-  #createParser(maxBufferSize: number): EventSourceParser {
-    const overflow = (): void =>
-      this.#fail({ code: 'max-buffer-size-exceeded', message: `A line or an event's data exceeded maxBufferSize (${maxBufferSize} characters)` })
-    return createParser({
-      onEvent: (message: EventSourceMessage) => {
-        if (this.#readyState !== OPEN) return
-        // The parser measures only what it buffers across chunks, so an event complete within one chunk is never
-        // checked: its data is measured here, keeping maxBufferSize's promise for an event's data.
-        if (message.data.length > maxBufferSize) overflow()
-        else this.#dispatchMessage(message.event ?? 'message', message.data, this.#lastEventId)
-      },
-      // Called at the blank line of every block that set an id, with or without data (C34); the parser has already
-      // ignored an id containing U+0000 (C31).
-      onId: (id: string) => {
-        if (this.#readyState === OPEN) this.#lastEventId = id
-      },
-      onRetry: (ms: number) => {
-        // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take (C32).
-        if (this.#readyState === OPEN) this.#reconnectionTime = clampTimerDelay(ms)
-      },
-      onError: (error: ParseError) => {
-        if (error.type === 'max-buffer-size-exceeded' && this.#readyState === OPEN) overflow()
-      },
-      maxBufferSize: maxBufferSize === Infinity ? undefined : maxBufferSize,
-    })
+  static {
+    // Friend access for ParserSink: one small object per source instead of three closures.
+    sinkEvent = (source, type, data, lastEventId) => source.#dispatchMessage(type, data, lastEventId)
+    sinkRetry = (source, ms) => {
+      // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
+      source.#reconnectionTime = clampTimerDelay(ms)
+    }
+    sinkOverflow = (source) =>
+      source.#fail({
+        code: 'max-buffer-size-exceeded',
+        message: `A line or an event's data exceeded maxBufferSize (${source.#settings.maxBufferSize} characters)`,
+      })
   }
 
   #dispatchMessage(type: string, data: string, lastEventId: string): void {
@@ -246,7 +229,7 @@ export class FetchEventSource extends EventTarget {
     const settings = this.#settings
     let response: Response
     try {
-      const request = await buildRequest(settings, this.url, this.#lastEventId, controller.signal)
+      const request = await buildRequest(settings, this.url, this.#parser.lastEventId, controller.signal)
       if (controller !== this.#controller) return
       // Looked up per attempt, so a fetch patched after construction (tests, polyfills) is used.
       response = await (settings.fetch ?? globalThis.fetch)(request.url, request.init)
@@ -312,12 +295,7 @@ export class FetchEventSource extends EventTarget {
 
   async #read(body: ReadableStream<Uint8Array> | null, controller: AbortController): Promise<void> {
     const parser = this.#parser
-    // A new stream: an incomplete line or event of the last one is dropped with its id (C33). The blank line that
-    // follows disarms the parser's own BOM handling, which would also strip the three characters "ï»¿" (U+00EF
-    // U+00BB U+00BF, what a BOM's bytes look like decoded as Latin-1) from a stream's decoded text: the one leading
-    // U+FEFF is removed below instead (C21). Nothing is pending after a reset, so the blank line dispatches nothing.
-    parser.reset()
-    parser.feed('\n')
+    parser.reset(parser.lastEventId)
     if (body !== null) {
       const reader = body.getReader()
       // A fresh decoder per response: UTF-8 whatever the charset says (C21). The one leading BOM is removed
@@ -438,8 +416,7 @@ export class FetchEventSource extends EventTarget {
   #endAttempt(): void {
     const controller = this.#controller
     this.#controller = undefined
-    // Drops what the parser holds (up to maxBufferSize characters) now, not at the next connection.
-    this.#parser.reset()
+    this.#parser.stop()
     if (this.#heartbeatTimer !== undefined) {
       clearTimeout(this.#heartbeatTimer)
       this.#heartbeatTimer = undefined
@@ -507,6 +484,21 @@ const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void
   },
 }
 
+class ParserSink implements EventStreamSink {
+  readonly source: FetchEventSource
+  constructor(source: FetchEventSource) {
+    this.source = source
+  }
+  onEvent(type: string, data: string, lastEventId: string): void {
+    sinkEvent(this.source, type, data, lastEventId)
+  }
+  onRetry(ms: number): void {
+    sinkRetry(this.source, ms)
+  }
+  onOverflow(): void {
+    sinkOverflow(this.source)
+  }
+}
 
 // The constants live on the prototype too (C5), read-only and enumerable like WebIDL constants.
 for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]] as const) {

@@ -3,14 +3,11 @@
 // repeated without end, cut into chunks of `chunkBytes`, until the source fails with max-buffer-size-exceeded.
 // The heap is measured after a full GC before chunks are handed over, i.e. with everything pending retained. The
 // growth includes about 2 MiB of fetch and stream machinery allocated once (compare two limits for the marginal cost).
-// An optional prefix (JSON) is sent first, as its own chunk: `data: ` makes an endless line a data line, which is
-// buffered (a line that cannot be a field, or a comment, is skipped without buffering).
-//   node --expose-gc reliability/clients/buffer-memory.js '<pattern as JSON>' CHUNK_BYTES LIMIT_CHARS ['<prefix as JSON>']
+//   node --expose-gc reliability/clients/buffer-memory.js '<pattern as JSON>' CHUNK_BYTES LIMIT_CHARS
 import { FetchEventSource } from '../../dist/index.js'
 
-const [patternJSON, chunkArg, limitArg, prefixJSON = '""'] = process.argv.slice(2)
+const [patternJSON, chunkArg, limitArg] = process.argv.slice(2)
 const pattern = JSON.parse(patternJSON)
-const prefix = new TextEncoder().encode(JSON.parse(prefixJSON))
 const chunkBytes = Number(chunkArg)
 const limit = Number(limitArg)
 const gc = /** @type {() => void} */ (globalThis.gc)
@@ -29,9 +26,6 @@ const fetch = async () =>
   new Response(
     new ReadableStream(
       {
-        start(controller) {
-          if (prefix.length > 0) controller.enqueue(prefix)
-        },
         pull(controller) {
           if (chunks++ % measureEvery === 0) {
             gc()

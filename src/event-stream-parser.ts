@@ -1,0 +1,316 @@
+/**
+ * The WHATWG event stream interpretation ("Server-sent events", §9.2.6), fed decoded text chunk by chunk.
+ *
+ * Why not `eventsource-parser`: 3.1 hides blank lines that dispatch nothing, so an `id:`-only block never updates
+ * the last event ID (C34), and holds a CR at the end of a chunk until more bytes arrive (C22–C23). 4.1 fixes both,
+ * but what it holds while an event is pending costs far more than the text: it appends each data line to a string
+ * (one cons-string node per line) and keeps each small chunk of a long line as its own fragment, so a hostile
+ * stream of tiny data lines, or of a long line in 3-byte chunks, holds 32–44 bytes of heap per character of
+ * maxBufferSize (measured by test/reliability/hostile.test.js against 4.1.3: about 700 MiB at the default 16 Mi
+ * limit). This parser keeps that at 1–2 bytes per character by flattening every 256 lines or fragments.
+ */
+
+const LF = 10
+const SPACE = 32
+const COLON = 58
+
+/** Where parsed events go. Implemented by the event source: one monomorphic call site per kind. */
+export interface EventStreamSink {
+  /** A complete event. `lastEventId` is the last event ID buffer at the blank line that ended it. */
+  onEvent(type: string, data: string, lastEventId: string): void
+  /** A valid `retry:` field (all ASCII digits). */
+  onRetry(ms: number): void
+  /** A line or an event's data grew past the buffer limit; parsing has stopped. */
+  onOverflow(): void
+}
+
+export class EventStreamParser {
+  /** The last event ID string: takes the ID buffer's value at every blank line (C34). */
+  lastEventId = ''
+
+  readonly #sink: EventStreamSink
+  readonly #maxBufferSize: number
+  /** The last event ID buffer: set by `id:` fields, committed to `lastEventId` at each blank line. */
+  #idBuffer = ''
+  #type = ''
+  #data = ''
+  /** Whether any `data` field arrived: the spec's "data buffer is not empty" (an empty `data:` still counts). */
+  #hasData = false
+  /**
+   * Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk.
+   * Created with the first incomplete line, then reused: a source that only ever got whole lines has none.
+   */
+  #pending: string[] | undefined
+  /** Flat blocks of 256 earlier fragments each (see #hold); allocated only for very long lines. */
+  #blocks: string[] | undefined
+  /** Data lines in `#data`; every 256 they move, flattened, to `#dataBlocks` (see #appendData). */
+  #dataLines = 0
+  #dataBlocks: string[] | undefined
+  #dataBlocksLength = 0
+  #pendingLength = 0
+  /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
+  #skipLF = false
+  #stopped = false
+
+  constructor(sink: EventStreamSink, maxBufferSize: number) {
+    this.#sink = sink
+    this.#maxBufferSize = maxBufferSize
+  }
+
+  /**
+   * Starts a new stream (a new connection): the ID buffer begins at the source's last event ID, so an `id`
+   * inside an event that was cut off before its blank line is forgotten with that event (C33).
+   */
+  reset(lastEventId: string): void {
+    this.lastEventId = lastEventId
+    this.#idBuffer = lastEventId
+    this.#type = ''
+    this.#clearPending()
+    this.#clearData()
+    this.#skipLF = false
+    this.#stopped = false
+  }
+
+  /** Stops dispatching at once, even mid-chunk: `close()` from a handler drops the rest of the chunk (C19). */
+  stop(): void {
+    this.#stopped = true
+    this.#clearPending()
+    this.#clearData()
+  }
+
+  #clearPending(): void {
+    if (this.#pending !== undefined) this.#pending.length = 0
+    this.#blocks = undefined
+    this.#pendingLength = 0
+  }
+
+  #clearData(): void {
+    this.#data = ''
+    this.#hasData = false
+    this.#dataLines = 0
+    this.#dataBlocks = undefined
+    this.#dataBlocksLength = 0
+  }
+
+  feed(chunk: string): void {
+    const length = chunk.length
+    if (length === 0 || this.#stopped) return
+    let start = 0
+    if (this.#skipLF) {
+      this.#skipLF = false
+      if (chunk.charCodeAt(0) === LF) start = 1
+    }
+
+    // Most streams use LF only: with no CR in the chunk, `cr` stays -1 and the loop is a plain LF scan. Both
+    // positions are cached and only searched again once passed, so mixed endings stay linear in the chunk.
+    let cr = chunk.indexOf('\r', start)
+    let lf = chunk.indexOf('\n', start)
+    let end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+
+    if (this.#pendingLength > 0) {
+      if (end === -1) {
+        this.#hold(chunk, start, length)
+        return
+      }
+      const pending = this.#pending!
+      pending.push(chunk.slice(start, end))
+      const blocks = this.#blocks
+      const line = blocks === undefined ? pending.join('') : blocks.join('') + pending.join('')
+      this.#clearPending()
+      this.#line(line, 0, line.length)
+      if (this.#stopped) return
+      start = end === cr ? this.#afterCR(chunk, end) : end + 1
+      if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start)
+      if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+      end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+    }
+
+    while (end !== -1) {
+      if (start === end) this.#dispatch()
+      else if (
+        // The shape of most events: one `data:` line with its blank line right behind. Dispatch it straight from
+        // the chunk, skipping the data buffer and a pass of the loop for the blank line.
+        !this.#hasData &&
+        end !== cr &&
+        chunk.charCodeAt(end + 1) === LF &&
+        chunk.charCodeAt(start) === 100 /* d */ &&
+        isData(chunk, start) &&
+        end - start <= this.#maxBufferSize
+      ) {
+        this.#emit(chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+        end++
+      } else this.#line(chunk, start, end)
+      if (this.#stopped) return
+      if (end === cr) {
+        start = this.#afterCR(chunk, end)
+        cr = chunk.indexOf('\r', start)
+        if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+      } else {
+        start = end + 1
+        lf = chunk.indexOf('\n', start)
+      }
+      end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+    }
+    if (start < length) this.#hold(chunk, start, length)
+  }
+
+  /** Index after the CR at `end`, past its LF if one follows; a CR that ends the chunk may pair with the next. */
+  #afterCR(chunk: string, end: number): number {
+    if (end + 1 === chunk.length) {
+      this.#skipLF = true
+      return end + 1
+    }
+    return chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1
+  }
+
+  /** Keeps the incomplete tail of a chunk, failing as soon as the line outgrows the limit. */
+  #hold(chunk: string, start: number, end: number): void {
+    this.#pendingLength += end - start
+    if (this.#pendingLength > this.#maxBufferSize) {
+      this.#overflow()
+      return
+    }
+    const pending = (this.#pending ??= [])
+    pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
+    // Each fragment is a string object of its own (and a slice keeps its whole chunk alive): with tiny chunks that
+    // costs tens of bytes per character. Joining every 256 fragments into one flat block keeps a pending line
+    // near one or two bytes per character, at the price of copying each character once more.
+    if (pending.length === 256) {
+      ;(this.#blocks ??= []).push(pending.join(''))
+      pending.length = 0
+    }
+  }
+
+  #overflow(): void {
+    this.stop()
+    this.#sink.onOverflow()
+  }
+
+  /** One complete, non-empty line, `text[start, end)` without its terminator (blank lines dispatch in feed). */
+  #line(text: string, start: number, end: number): void {
+    if (end - start > this.#maxBufferSize) {
+      this.#overflow()
+      return
+    }
+    const first = text.charCodeAt(start)
+    if (first === COLON) return // a comment
+
+    // `data:` and `event:` carry nearly every line of real streams: match them without slicing a field name.
+    if (first === 100 /* d */ && isData(text, start)) {
+      this.#appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+      return
+    }
+    if (first === 101 /* e */ && isEvent(text, start)) {
+      this.#type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
+      return
+    }
+    if (first === 105 /* i */ && text.charCodeAt(start + 1) === 100 /* d */ && text.charCodeAt(start + 2) === COLON) {
+      this.#setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end))
+      return
+    }
+
+    // The general case. Slicing the line first bounds the colon search by the line, not the whole chunk.
+    const line = text.slice(start, end)
+    const colon = line.indexOf(':')
+    let field: string
+    let value: string
+    if (colon === -1) {
+      field = line
+      value = ''
+    } else {
+      field = line.slice(0, colon)
+      value = line.slice(line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1)
+    }
+    switch (field) {
+      case 'data':
+        this.#appendData(value)
+        break
+      case 'event':
+        this.#type = value
+        break
+      case 'id':
+        this.#setId(value)
+        break
+      case 'retry':
+        if (isDigits(value)) this.#sink.onRetry(parseInt(value, 10))
+        break
+      // Anything else, including `Data` or ` data`, is ignored (C28).
+    }
+  }
+
+  #setId(value: string): void {
+    // An ID with NUL is ignored whole (C31): it could never be sent back as a header.
+    if (value.indexOf('\0') === -1) this.#idBuffer = value
+  }
+
+  #appendData(value: string): void {
+    // Joining with LF here and never adding the trailing LF is the spec's "remove one trailing LF" (C36).
+    const data = this.#hasData ? this.#data + '\n' + value : value
+    if (this.#dataBlocksLength + data.length > this.#maxBufferSize) {
+      this.#overflow()
+      return
+    }
+    this.#hasData = true
+    // Joined data is a rope of small strings, each slice holding its whole chunk: tens of bytes per character for
+    // an event of many short lines. Every 256 lines, reading a character flattens the recent rope in place (its
+    // pieces are freed) and it moves to a list of flat blocks, so memory tracks the data's length, in linear time.
+    if (++this.#dataLines === 256) {
+      data.charCodeAt(0)
+      ;(this.#dataBlocks ??= []).push(data)
+      this.#dataBlocksLength += data.length
+      this.#dataLines = 0
+      this.#data = ''
+    } else {
+      this.#data = data
+    }
+  }
+
+  /** A blank line. */
+  #dispatch(): void {
+    if (!this.#hasData) {
+      this.lastEventId = this.#idBuffer
+      this.#type = ''
+      return
+    }
+    const blocks = this.#dataBlocks
+    const data = blocks === undefined ? this.#data : blocks.join('') + this.#data
+    this.#clearData()
+    this.#emit(data)
+  }
+
+  /** Commits the last event ID (C34), resets the type (C37) and hands the event to the sink. */
+  #emit(data: string): void {
+    this.lastEventId = this.#idBuffer
+    const type = this.#type === '' ? 'message' : this.#type
+    this.#type = ''
+    this.#sink.onEvent(type, data, this.#idBuffer)
+  }
+}
+
+function isData(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i + 1) === 97 &&
+    text.charCodeAt(i + 2) === 116 &&
+    text.charCodeAt(i + 3) === 97 &&
+    text.charCodeAt(i + 4) === COLON
+  )
+}
+
+function isEvent(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i + 1) === 118 &&
+    text.charCodeAt(i + 2) === 101 &&
+    text.charCodeAt(i + 3) === 110 &&
+    text.charCodeAt(i + 4) === 116 &&
+    text.charCodeAt(i + 5) === COLON
+  )
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
