@@ -67,6 +67,28 @@ test('an event ended by CR at the end of a chunk is dispatched without waiting f
   source.close()
 })
 
+test('a comment cut by chunk boundaries (kept as a length only) counts against maxBufferSize like a whole one', async () => {
+  // ": 123456789" is 11 characters: over a limit of 10, within 11. Every split, and CR/CRLF endings, must agree
+  // with the unsplit stream, including a comment that goes on across three chunks.
+  for (const ending of ['\n', '\r\n', '\r']) {
+    const body = bytes(`: 123456789${ending}data: x${ending}${ending}`)
+    for (const [limit, outcome] of [[10, 'max-buffer-size-exceeded'], [11, 'x']]) {
+      const splits = [[body]]
+      for (let i = 1; i < body.length; i++) splits.push([body.subarray(0, i), body.subarray(i)])
+      splits.push([body.subarray(0, 3), body.subarray(3, 7), body.subarray(7)])
+      splits.push(Array.from(body, (b) => Uint8Array.of(b)))
+      for (const chunks of splits) {
+        // The iterator ends in the error that closed the source; a clean end leaves the delivered events.
+        const seen = await dispatched(FetchEventSource, chunks, { maxBufferSize: limit }).then(
+          (got) => got.events.map((e) => e.data),
+          (error) => [error.code],
+        )
+        assert.deepEqual(seen, [outcome], `limit ${limit}, ending ${JSON.stringify(ending)}, chunks ${chunks.map((c) => c.length)}`)
+      }
+    }
+  }
+})
+
 test('a body ending in a lone CR still completes its last line', async () => {
   const got = await dispatched(FetchEventSource, ['data: test\r\ndata\ndata: test\r\n\r'])
   assert.deepEqual(got.events, [{ type: 'message', data: 'test\n\ntest', lastEventId: '' }])
