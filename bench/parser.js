@@ -1,5 +1,5 @@
 // Parser-level micro-benchmark: the project's own parser (src/event-stream-parser.ts, or src/parser.ts, bundled on
-// the fly by esbuild to a temp file) against eventsource-parser 3.1.x (the dependency it would replace) and
+// the fly by esbuild to a temp file) against eventsource-parser 4.1.x (the dependency it would replace) and
 // eventsource-parser 4.x (what `eventsource` 5 ships), on the in-memory scenarios' chunks already decoded to text:
 // only `feed()` and the event callback are timed. Each parser in its own process, rounds alternating.
 //
