@@ -1,4 +1,4 @@
-import { FetchEventSourceError } from './errors.js'
+import { FetchEventSourceError, printable } from './errors.js'
 
 /**
  * The default response check (WHATWG: status exactly 200 and a `text/event-stream` MIME essence; parameters such
@@ -9,7 +9,7 @@ export function assertEventStream(response: Response): void {
   if (response.status !== 200) {
     throw new FetchEventSourceError({
       code: response.status,
-      message: `Expected status 200, got ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+      message: `Expected status 200, got ${response.status}${response.statusText ? ` ${printable(response.statusText)}` : ''}`,
       response,
     })
   }
@@ -17,7 +17,7 @@ export function assertEventStream(response: Response): void {
   if (contentType === null || mimeEssence(contentType) !== 'text/event-stream') {
     throw new FetchEventSourceError({
       code: 'invalid-content-type',
-      message: `Expected Content-Type text/event-stream, got ${contentType === null ? 'none' : JSON.stringify(contentType)}`,
+      message: `Expected Content-Type text/event-stream, got ${contentType === null ? 'none' : printable(JSON.stringify(contentType))}`,
       response,
     })
   }

@@ -98,6 +98,14 @@ inspectable(FetchEventSourceErrorEvent.prototype, function () {
   return `FetchEventSourceErrorEvent ${summary(this.code, this.response, this.message)}`
 })
 
+/**
+ * Text a server sent (a status text, a Location), made safe to put in a message: messages end up on terminals and
+ * in logs, so C0 and C1 controls and DEL are shown escaped instead of being written raw.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 function summary(code: FetchEventSourceErrorCode | number, response: Response | undefined, message?: string): string {
   const fields = [`code: ${JSON.stringify(code)}`]
   if (message !== undefined) fields.push(`message: ${JSON.stringify(message)}`)

@@ -3,6 +3,7 @@ import { decodeBase64Utf8 } from './base64.js'
 import {
   FetchEventSourceError,
   FetchEventSourceErrorEvent,
+  printable,
   type FetchEventSourceErrorDetails,
 } from './errors.js'
 import { EventStreamParser, type EventStreamSink } from './event-stream-parser.js'
@@ -200,7 +201,7 @@ export class FetchEventSource extends EventTarget {
       const decoded = decodeBase64Utf8(data)
       if (decoded === undefined) {
         // Skipped and reported; the stream itself is fine, so it stays OPEN.
-        this.#dispatchError({ code: 'invalid-base64', message: `Event data is not valid base64 (event type "${type}")` })
+        this.#dispatchError({ code: 'invalid-base64', message: `Event data is not valid base64 (event type "${printable(type)}")` })
         return
       }
       data = decoded
@@ -252,7 +253,7 @@ export class FetchEventSource extends EventTarget {
     }
     if (settings.redirect === 'error' && isRedirect(response)) {
       discard(response)
-      const location = response.type === 'opaqueredirect' ? '' : ` to ${response.headers.get('location')}`
+      const location = response.type === 'opaqueredirect' ? '' : ` to ${printable(response.headers.get('location') ?? '')}`
       this.#attemptFailed({ code: 'redirect', message: `Refused a redirect${location} (redirect: 'error')`, response }, true)
       return
     }

@@ -172,3 +172,25 @@ test('cross-origin redirects (Chromium): the cookie goes only with withCredentia
     'headers-credentials': ['message', [preflight, get({ cookie: 'session=secret', apiKey: 'key-123', lastEventId: '41' })]],
   })
 })
+
+test('what a server sends never reaches an error message raw: a status text and a Location with terminal escapes are escaped', async () => {
+  const ESC = '\x1b'
+  const server = await startRawServer((request) =>
+    request.path === '/status'
+      ? `HTTP/1.1 503 Busy${ESC}]0;pwned\x07${ESC}[2J\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`
+      : // Node's HTTP parser refuses C0 controls in header values; a C1 CSI (0x9B, obs-text) gets through.
+        `HTTP/1.1 307 Temporary Redirect\r\nlocation: /x\x9b2J\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  )
+  try {
+    const status = track(`${server.url}/status`)
+    const redirect = track(`${server.url}/redirect`, { redirect: 'error' })
+    const [a, b] = await Promise.all([next(status, 'error'), next(redirect, 'error')])
+    assert.equal(a.message, 'Expected status 200, got 503 Busy\\x1b]0;pwned\\x07\\x1b[2J')
+    assert.equal(b.code, 'redirect')
+    // The raw server writes its text as UTF-8: U+009B goes out as C2 9B, which a header (Latin-1) reads as Â + CSI.
+    assert.equal(b.message, "Refused a redirect to /x\u00c2\\x9b2J (redirect: 'error')")
+    for (const message of [a.message, b.message]) assert.doesNotMatch(message, /[\x00-\x1f\x7f-\x9f]/)
+  } finally {
+    await server.close()
+  }
+})
