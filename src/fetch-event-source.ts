@@ -506,6 +506,8 @@ for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSE
   Object.defineProperty(FetchEventSource.prototype, name, { value, enumerable: true, writable: false, configurable: false })
 }
 
+// The listener overloads of the public type (event-source.ts), repeated so the class implements it: TypeScript merges
+// declared overloads into a class, but cannot merge an interface that extends one (EventTarget's signature differs).
 export interface FetchEventSource {
   addEventListener<K extends keyof FetchEventSourceEventMap>(
     type: K,
