@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -151,6 +151,39 @@ test('no file names an absolute path of a machine', () => {
   assert.deepEqual(machinePaths(files), [])
 })
 
+/**
+ * The paths the README's Layout tree names: `src/` at the margin, `index.ts` two spaces in under it → 'src/index.ts'.
+ * Lines indented past the name column continue a description.
+ * @param {string} readme
+ */
+export function layoutPaths(readme) {
+  const block = readme.slice(readme.indexOf('## Layout')).split('```')[1] ?? ''
+  const stack = []
+  const out = []
+  for (const line of block.split('\n')) {
+    const indent = line.length - line.trimStart().length
+    if (!line.trim() || indent >= 20) continue
+    const depth = indent / 2
+    const name = line.trim().split(/\s+/)[0] ?? ''
+    stack.length = depth
+    out.push(stack.join('') + name)
+    stack.push(name.endsWith('/') ? name : `${name}/`)
+  }
+  return out
+}
+
+test("the README's Layout names only paths that exist, every top-level folder and every file of src/", () => {
+  const listed = layoutPaths(readFileSync(path.join(ROOT, 'README.md'), 'utf8'))
+  assert.ok(listed.includes('src/index.ts'), `parsed: ${listed.join(', ')}`)
+  assert.deepEqual(listed.filter((p) => !existsSync(path.join(ROOT, p))), [], 'listed but not in the tree')
+  const tracked = Object.keys(files).concat(RULES_DOC)
+  const folders = new Set(tracked.filter((f) => f.includes('/')).map((f) => f.slice(0, f.indexOf('/') + 1)))
+  const unlisted = [...folders].filter((d) => !listed.some((p) => p.startsWith(d)))
+  assert.deepEqual(unlisted, [], 'top-level folders missing from the Layout')
+  const srcFiles = tracked.filter((f) => /^src\/[^/]+$/.test(f))
+  assert.deepEqual(srcFiles.filter((f) => !listed.includes(f)), [], 'files of src/ missing from the Layout')
+})
+
 // The checks above pass on a clean tree; these show they can fail.
 test('the citation check reports undefined rules and API rows, and only those', () => {
   const fake = {
@@ -166,4 +199,9 @@ test('the machine-path check finds home, root and work directories, not URLs tha
   const [w, r, h] = ['work', 'root', 'home'].map((d) => `/${d}/`)
   const fake = { 'x.json': `{ "bin": "${w}main/.runtimes/node" }\ncd ${r}x\nfile://${h}u/a\nhttps://example.com${h}page` }
   assert.deepEqual(machinePaths(fake), [`x.json:1: ${w}main/.runtimes/node"`, `x.json:2: ${r}x`, `x.json:3: ${h}u/a`])
+})
+
+test('layoutPaths nests by indentation and skips description lines', () => {
+  const readme = '## Layout\n\n```\nsrc/   x\n  a.ts   y\n                       more about a.ts\n  sub/   z\n    b.ts\n.ci/run  w\n```\n'
+  assert.deepEqual(layoutPaths(readme), ['src/', 'src/a.ts', 'src/sub/', 'src/sub/b.ts', '.ci/run'])
 })
