@@ -6,12 +6,24 @@
 // into .runtimes/ by scripts/runtime-matrix.js, as for the test matrix.
 //
 //   node bench/node-lines.js [--quick] [--rounds 3]
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RUNTIMES, ensureRuntime } from '../scripts/runtime-matrix.js'
 import { parseArgs, median, runJsonChild, fmt } from './lib.js'
 
 export const NODE_LINE_CLIENTS = ['ours', 'eventsource-client', 'eventsource', 'parser']
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * How results.json names a runtime binary: relative to the repository (`.runtimes/node22/...`), so the file reads
+ * the same on every machine; a binary outside it (the system Node) by its command name.
+ * @param {string} bin
+ */
+function recordedBin(bin) {
+  const rel = path.relative(ROOT, bin)
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.basename(bin) : rel.split(path.sep).join('/')
+}
 
 /**
  * Every Node line of the runtime matrix with its binary, installing the missing ones: `{ name, version, bin }`, or
@@ -61,7 +73,8 @@ export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log 
     }
   }
   for (const line of lines) for (const row of Object.values(line.clients)) row.median = median(row.rounds)
-  return { date: new Date().toISOString(), quick, rounds, lines }
+  const recorded = lines.map((line) => (line.bin ? { ...line, bin: recordedBin(line.bin) } : line))
+  return { date: new Date().toISOString(), quick, rounds, lines: recorded }
 }
 
 export function nodeLinesTable(res) {

@@ -199,16 +199,14 @@ function printEngine(report, ms) {
   if (report.logs?.length && (verbose || report.problems.length)) console.log(`  browser log (last lines):\n    ${report.logs.join('\n    ')}`)
 }
 
-/** Rule texts from CONFORMANCE.md, when one is at hand: { C8: '...' }. */
+/** Rule texts from docs/conformance.md, the repository's own statement of the rules: { C8: '...' }. */
 function ruleTexts() {
-  for (const f of [join(root, 'CONFORMANCE.md'), join(root, 'docs/CONFORMANCE.md'), '/work/shared/CONFORMANCE.md']) {
-    if (!existsSync(f)) continue
-    /** @type {Record<string, string>} */
-    const rules = {}
-    for (const m of readFileSync(f, 'utf8').matchAll(/^(\d+)\.\s+(.+(?:\n {3,}.+)*)/gm)) rules[`C${m[1]}`] = m[2].replace(/\s*\n\s*/g, ' ')
-    return rules
-  }
-  return {}
+  /** @type {Record<string, string>} */
+  const rules = {}
+  // One list item per rule: `- <a id="c8"></a>**C8.** text`, continued on lines indented by two spaces.
+  const doc = readFileSync(join(root, 'docs/conformance.md'), 'utf8')
+  for (const m of doc.matchAll(/^- <a id="c(\d+)"><\/a>\*\*C\d+\.\*\* (.+(?:\n {2}\S.*)*)/gm)) rules[`C${m[1]}`] = m[2].replace(/\s*\n\s*/g, ' ')
+  return rules
 }
 
 function markdown() {
@@ -225,7 +223,7 @@ function markdown() {
       "to the browser's own `EventSource` and to `FetchEventSource` (dist/fetch-eventsource.browser.js). " +
       'Compared: every `open`, `error` and message event (type, data, lastEventId, origin, readyState), where each side stopped, ' +
       'and the requests the server received (count, method, `Accept`, `Last-Event-ID`). ' +
-      'Cases: e2e/browsers/differential.js; rule numbers refer to CONFORMANCE.md. ' +
+      'Cases: e2e/browsers/differential.js; rule numbers refer to [docs/conformance.md](../../docs/conformance.md). ' +
       'A *known* difference is one whose cause was traced (see below); it does not fail the run.',
     '',
   )
@@ -248,7 +246,7 @@ function markdown() {
     const here = diffs.filter((d) => d.name === c.name)
     if (!here.length) continue
     lines.push(`### ${c.name} (rule ${c.rule})`, '')
-    if (rules[c.rule]) lines.push(`> ${c.rule.slice(1)}. ${rules[c.rule]}`, '')
+    if (rules[c.rule]) lines.push(`> [${c.rule}](../../docs/conformance.md#${c.rule.toLowerCase()}): ${rules[c.rule]}`, '')
     if (c.note) lines.push(`Note: ${c.note}`, '')
     for (const d of here) {
       lines.push(`- **${d.engine}**${d.known ? ' (known)' : ''}: ${d.diffs.join('; ')}.`)

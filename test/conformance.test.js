@@ -37,7 +37,8 @@ for (const c of cases) {
   })
 }
 
-// API.md §3, Node only (needs a child process, so it lives here rather than in the portable registry):
+// API:retry (docs/conformance.md), Node only (needs a child process, so it lives here rather than in the portable
+// registry):
 // "Reconnect timers never keep a Node process alive after close()".
 test('API:retry reconnect and heartbeat timers never keep a Node process alive after close()', async () => {
   const { spawn } = await import('node:child_process')

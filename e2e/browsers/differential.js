@@ -3,7 +3,7 @@
 // helpers at the bottom are also imported by the Node side to compare and report).
 //
 // A case is data only:
-//   { name, rule,                           // rule: 'C1'..'C38' of CONFORMANCE.md
+//   { name, rule,                           // rule: 'C1'..'C38' of docs/conformance.md
 //     responses: [Resp...],                 // SERVER-SPEC format, scripted under a fresh key for each side
 //     scripts?: { NAME: [Resp...] },        // extra scripts (redirect targets), scripted first, in order
 //                                           //   Resp.redirect may be { script: NAME, origin?: 'alt' }

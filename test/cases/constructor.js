@@ -1,4 +1,4 @@
-// Constructor and object: CONFORMANCE.md 1-7, API.md §1.
+// Constructor and object: rules C1-C7 and the EventSource API rows of docs/conformance.md.
 import { OPEN, msg, err, assertTrace, altOrigin, onOrigin, spyFetch, untilClosed } from './util.js'
 
 const hasLocation = () => typeof globalThis.location !== 'undefined' && globalThis.location && typeof globalThis.location.href === 'string'
@@ -291,7 +291,7 @@ export default [
     },
   },
 
-  // ---- API.md §1 rows ----
+  // ---- API rows of the EventSource part (docs/conformance.md#api-rows) ----
   {
     rule: 'API:EventSource',
     name: 'EventSource is exported as the same class as FetchEventSource',

@@ -1,4 +1,4 @@
-// Dispatch: CONFORMANCE.md 34-38.
+// Dispatch: rules C34-C38 of docs/conformance.md.
 import { OPEN, msg, endMsg, parse } from './util.js'
 
 export default [

@@ -1,4 +1,4 @@
-// Error events: API.md §2 ("error events carry code, message, cause, response").
+// Error events: API:error-event (docs/conformance.md; the README's Errors section: code, message, cause, response).
 import { OPEN, msg, err, spyFetch, untilClosed, untilData, untilErrors } from './util.js'
 
 /** The fields of an error event that every error must have. */

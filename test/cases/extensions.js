@@ -1,4 +1,4 @@
-// Extensions: API.md §2 (FetchEventSourceInit).
+// Extensions: the options' API rows of docs/conformance.md (the README's Options table, FetchEventSourceInit).
 import { OPEN, msg, err, END, endMsg, altOrigin, assertTrace, b64utf8, onOrigin, spyFetch, streamResponse, untilClosed, untilData, untilErrors, utf8AsLatin1 } from './util.js'
 
 const retryFast = { initialDelay: 10 }
@@ -398,7 +398,7 @@ export default [
       t.assert.deepEqual(calls, [404])
       t.assert.equal(rec.records.length, 1)
       t.assert.equal(rec.records[0].readyState, 2)
-      // API.md: a refused response is 'response-rejected'; passing on the status is also defensible
+      // The README's error table: a refused response is 'response-rejected'; passing on the status is also defensible
       t.assert.ok(rec.records[0].code === 'response-rejected' || rec.records[0].code === 404, `code ${rec.records[0].code}`)
       t.assert.equal((await t.requests(key)).length, 1)
     },

@@ -1,4 +1,4 @@
-// Fields: CONFORMANCE.md 24-33 (after the WPT eventsource format-* tests).
+// Fields: rules C24-C33 of docs/conformance.md (after the WPT eventsource format-* tests).
 import { OPEN, msg, err, endMsg, assertTrace, parse, untilData, untilOpens } from './util.js'
 
 export default [

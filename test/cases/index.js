@@ -1,6 +1,6 @@
 // The shared conformance case registry: run by test/conformance.test.js (Node) and by the in-page
 // browser runner under e2e/. Case = { name, rule, run(t), node?: false, browser?: false, timeout? }.
-// Rules: 'C1'..'C38' are CONFORMANCE.md's numbered rules; 'API:<row>' are rows of API.md §1-§4.
+// Rules: 'C1'..'C38' and 'API:<row>' are defined in docs/conformance.md (a test fails on any other).
 import constructorCases from './constructor.js'
 import requestCases from './request.js'
 import responseCases from './response.js'

@@ -1,4 +1,4 @@
-// Async iteration: API.md §4.
+// Async iteration: API:async-iteration (docs/conformance.md; the README's Async iteration section).
 import { untilData } from './util.js'
 
 const view = (e) => [e.type, e.data, e.lastEventId]

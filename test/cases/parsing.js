@@ -1,4 +1,4 @@
-// Decoding and lines: CONFORMANCE.md 21-23, and chunk boundaries everywhere.
+// Decoding and lines: rules C21-C23 of docs/conformance.md, and chunk boundaries everywhere.
 import { OPEN, msg, err, endMsg, assertTrace, parse, utf8, untilData } from './util.js'
 
 const FFFD = '\uFFFD'

@@ -1,4 +1,5 @@
-// Reconnection policy: API.md §3. Timing is asserted loosely (lower bounds are firm, upper bounds wide).
+// Reconnection policy: the API:retry rows of docs/conformance.md (the README's RetryPolicy table). Timing is
+// asserted loosely (lower bounds are firm, upper bounds wide).
 import { OPEN, msg, err, assertTrace, intervals, refusingFetch, spyFetch, streamResponse, untilClosed, untilData, untilErrors } from './util.js'
 
 export default [

@@ -1,4 +1,4 @@
-// Request: CONFORMANCE.md 8-11.
+// Request: rules C8-C11 of docs/conformance.md.
 import { OPEN, msg, err, assertTrace, altOrigin, onOrigin, spyFetch, untilClosed, untilData, utf8AsLatin1 } from './util.js'
 
 const redirectCases = [301, 302, 303, 307, 308].map((status) => ({

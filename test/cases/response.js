@@ -1,4 +1,4 @@
-// Response handling: CONFORMANCE.md 12-20.
+// Response handling: rules C12-C20 of docs/conformance.md.
 import { OPEN, msg, err, assertTrace, spyFetch, streamResponse, untilClosed, untilData, untilErrors, untilOpens } from './util.js'
 
 const abortError = () => new DOMException('The operation was aborted.', 'AbortError')

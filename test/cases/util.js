@@ -15,7 +15,7 @@ export function msg(t, data, { type = 'message', id = '', origin = t.origin, rea
 
 /**
  * The trace of an `error` event. Without `code`, assertTrace does not check the event's code (used where
- * API.md names none, e.g. the error announcing a reconnect after a normal end of body).
+ * the README names none, e.g. the error announcing a reconnect after a normal end of body).
  */
 export function err(readyState, code) {
   return code === undefined ? { type: 'error', readyState } : { type: 'error', readyState, code }

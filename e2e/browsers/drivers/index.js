@@ -22,25 +22,3 @@ export { MissingBrowserError } from './common.js'
 export const drivers = { chromium, firefox, webkit }
 export const engines = Object.keys(drivers)
 
-/**
- * Loads `url` in a fresh browser of `engine`, waits for `until()` (e.g. the test server's results channel),
- * and closes the browser whatever happens.
- * @template T
- * @param {string} engine
- * @param {string} url
- * @param {{ timeoutMs?: number, until: () => Promise<T> }} opts
- * @returns {Promise<{ value: T, version: string, logs: string[] }>}
- */
-export async function runPage(engine, url, { timeoutMs = 60_000, until }) {
-  const driver = drivers[engine]
-  if (!driver) throw new Error(`unknown engine ${engine} (known: ${engines.join(', ')})`)
-  const session = await driver.launch({ timeoutMs })
-  try {
-    const value = until()
-    value.catch(() => {}) // observed below
-    await session.goto(url)
-    return { value: await value, version: session.version, logs: session.logs }
-  } finally {
-    await session.close()
-  }
-}
