@@ -151,6 +151,14 @@ test('no file names an absolute path of a machine', () => {
   assert.deepEqual(machinePaths(files), [])
 })
 
+test('no file points at a document outside the repository (the design notes the rules were first written in)', () => {
+  const { [SELF]: _, ...others } = files
+  const outside = Object.entries(others).flatMap(([f, s]) =>
+    s.split('\n').flatMap((line, i) => (/\b(CONFORMANCE|API|RUNTIMES)\.md\b/.test(line) ? [`${f}:${i + 1}`] : [])),
+  )
+  assert.deepEqual(outside, [])
+})
+
 /**
  * The paths the README's Layout tree names: `src/` at the margin, `index.ts` two spaces in under it → 'src/index.ts'.
  * Lines indented past the name column continue a description.
