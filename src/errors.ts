@@ -86,17 +86,27 @@ export class FetchEventSourceErrorEvent extends Event {
  * an error would otherwise print its whole `Response`. Installed off the class bodies, so the declared shape of
  * both classes stays what the types say.
  */
-function inspectable<T>(prototype: T, inspect: (this: T) => string): void {
+function inspectable<T>(prototype: T, inspect: (this: T, depth: number, options: object, nodeInspect?: Inspect) => string): void {
   for (const key of [NODE_INSPECT, DENO_INSPECT]) {
     Object.defineProperty(prototype, key, { value: inspect, enumerable: false, configurable: true, writable: true })
   }
 }
-inspectable(FetchEventSourceError.prototype, function () {
-  return `${this.stack ?? `${this.name}: ${this.message}`}\n    ${summary(this.code, this.response)}`
+inspectable(FetchEventSourceError.prototype, function (_depth, options, nodeInspect) {
+  return `${this.stack ?? `${this.name}: ${this.message}`}\n    ${summary(this.code, this.response)}${causeOf(this.cause, options, nodeInspect)}`
 })
-inspectable(FetchEventSourceErrorEvent.prototype, function () {
-  return `FetchEventSourceErrorEvent ${summary(this.code, this.response, this.message)}`
+inspectable(FetchEventSourceErrorEvent.prototype, function (_depth, options, nodeInspect) {
+  return `FetchEventSourceErrorEvent ${summary(this.code, this.response, this.message)}${causeOf(this.cause, options, nodeInspect)}`
 })
+
+/** Node's inspect, handed to the hook as its third argument (Deno's console passes its own, or nothing). */
+type Inspect = (value: unknown, options: object) => string
+
+/** The underlying error, as Node prints an error's `[cause]`: for a network failure it holds the real reason. */
+function causeOf(cause: unknown, options: object, nodeInspect: Inspect | undefined): string {
+  // A FetchEventSourceError as the cause repeats the code and message just printed (assertEventStream's refusal).
+  if (cause === undefined || cause instanceof FetchEventSourceError || typeof nodeInspect !== 'function') return ''
+  return `\n  [cause]: ${nodeInspect(cause, options).split('\n').join('\n  ')}`
+}
 
 /**
  * Text a server sent (a status text, a Location), made safe to put in a message: messages end up on terminals and
@@ -104,6 +114,11 @@ inspectable(FetchEventSourceErrorEvent.prototype, function () {
  */
 export function printable(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** A message that may quote a URL, with any user info in it (`//user:password@`) left out. */
+export function withoutUserInfo(text: string): string {
+  return text.replace(/\/\/[^/?#\s@]*@/g, '//')
 }
 
 function summary(code: FetchEventSourceErrorCode | number, response: Response | undefined, message?: string): string {

@@ -4,6 +4,7 @@ import {
   FetchEventSourceError,
   FetchEventSourceErrorEvent,
   printable,
+  withoutUserInfo,
   type FetchEventSourceErrorDetails,
 } from './errors.js'
 import { EventStreamParser, type EventStreamSink } from './event-stream-parser.js'
@@ -223,7 +224,11 @@ export class FetchEventSource extends EventTarget {
     const controller = new AbortController()
     this.#controller = controller
     this.#armHeartbeat()
-    void this.#attempt(controller)
+    // Every failure an attempt can meet is handled inside it; anything that still escapes is a bug, and must end the
+    // source with an error rather than leave it CONNECTING forever behind an unhandled rejection.
+    this.#attempt(controller).catch((error: unknown) => {
+      if (controller === this.#controller) this.#fail({ code: 'network', message: `Unexpected error: ${errorMessage(error)}`, cause: error })
+    })
   }
 
   async #attempt(controller: AbortController): Promise<void> {
@@ -234,16 +239,23 @@ export class FetchEventSource extends EventTarget {
       if (controller !== this.#controller) return
       // Looked up per attempt, so a fetch patched after construction (tests, polyfills) is used.
       response = await (settings.fetch ?? globalThis.fetch)(request.url, request.init)
+      // A custom fetch (a bare test mock, say) that resolves with something else is a programming error.
+      if (typeof response !== 'object' || response === null || typeof response.status !== 'number' || typeof response.headers?.get !== 'function') {
+        throw new FetchEventSourceError({ code: 'invalid-request', message: 'Invalid request: the fetch option resolved with something that is not a Response' })
+      }
     } catch (error) {
       if (controller !== this.#controller) return
-      if (error instanceof FetchEventSourceError) {
+      if (error instanceof FetchEventSourceError || isInvalidArgument(error)) {
         // A headers or body function threw or produced what fetch refuses: ends the source unless shouldRetry says.
-        this.#attemptFailed({ code: error.code, message: error.message, cause: error.cause }, true)
+        const details = error instanceof FetchEventSourceError
+          ? { code: error.code, message: error.message, cause: error.cause }
+          : { code: 'invalid-request' as const, message: `Invalid request: fetch refused it: ${errorMessage(error)}`, cause: error }
+        this.#attemptFailed(details, true)
       } else if (isAbortError(error)) {
         // An abort the source did not cause (page teardown, a custom fetch giving up): fail (C12).
         this.#fail({ code: 'aborted', message: 'The request was aborted', cause: error })
       } else {
-        this.#attemptFailed({ code: 'network', message: `Failed to fetch ${this.url}: ${errorMessage(error)}`, cause: error }, false)
+        this.#attemptFailed({ code: 'network', message: withoutUserInfo(`Failed to fetch ${this.url}: ${errorMessage(error)}`), cause: error }, false)
       }
       return
     }
@@ -251,7 +263,8 @@ export class FetchEventSource extends EventTarget {
       discard(response)
       return
     }
-    if (settings.redirect === 'error' && isRedirect(response)) {
+    // `redirected` too: a custom fetch may follow redirects whatever it is asked.
+    if (settings.redirect === 'error' && (isRedirect(response) || response.redirected)) {
       discard(response)
       const location = response.type === 'opaqueredirect' ? '' : ` to ${printable(response.headers.get('location') ?? '')}`
       this.#attemptFailed({ code: 'redirect', message: `Refused a redirect${location} (redirect: 'error')`, response }, true)
@@ -298,7 +311,14 @@ export class FetchEventSource extends EventTarget {
     const parser = this.#parser
     parser.reset(parser.lastEventId)
     if (body !== null) {
-      const reader = body.getReader()
+      let reader: ReadableStreamDefaultReader<Uint8Array>
+      try {
+        reader = body.getReader()
+      } catch (error) {
+        // onResponse read or locked the body it was handed to check.
+        this.#fail({ code: 'response-rejected', message: `The response body cannot be read: ${errorMessage(error)}`, cause: error })
+        return
+      }
       // A fresh decoder per response: UTF-8 whatever the charset says (C21). The one leading BOM is removed
       // here rather than by the decoder, because Deno's streaming decoder strips a BOM at the start of every
       // decode() call, and a U+FEFF opening a later chunk is content (it spoils that line's field name).
@@ -577,7 +597,18 @@ function isRedirect(response: Response): boolean {
 
 /** Releases a response we will not read, so its connection does not linger. */
 function discard(response: Response): void {
-  response.body?.cancel().catch(ignore)
+  const body = response.body
+  if (body != null && !body.locked) body.cancel().catch(ignore)
 }
+
+/**
+ * Node's fetch rejects a request its HTTP client refuses to send (a `content-length: abc`, a `transfer-encoding` or
+ * `upgrade` header …) as a network error whose cause says so: the same on every attempt, so not worth retrying.
+ */
+function isInvalidArgument(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
+  return typeof cause === 'object' && cause !== null && cause.code === 'UND_ERR_INVALID_ARG'
+}
+
 
 function ignore(): void {}

@@ -14,71 +14,71 @@ export type BodySource = BodyInitLike | null | (() => BodyInitLike | null | Prom
 /** What `shouldRetry` is told about a failed attempt. */
 export interface RetryErrorInfo {
   code: FetchEventSourceErrorCode | number
-  response?: Response
+  response?: Response | undefined
   cause?: unknown
 }
 
 export interface RetryPolicy {
   /** Milliseconds before the first reconnect; the server's `retry:` field replaces it. Default 3000. */
-  initialDelay?: number
+  initialDelay?: number | undefined
   /** Cap on the grown delay, in milliseconds. Default 30000. */
-  maxDelay?: number
+  maxDelay?: number | undefined
   /** Growth of the delay over consecutive attempts that delivered no event; an event resets it. Default 2. */
-  factor?: number
+  factor?: number | undefined
   /** Random share (0–1) taken off grown delays only, so the first reconnect keeps the spec's timing. Default 0.2. */
-  jitter?: number
+  jitter?: number | undefined
   /**
    * Attempts in a row that delivered no event, the first request included, before the source closes (counted when
    * an attempt fails before its response is accepted). Default Infinity.
    */
-  maxAttempts?: number
+  maxAttempts?: number | undefined
   /**
    * Called for every failed attempt (network error, bad status, wrong content type, refused response, redirect,
    * invalid request). `true` retries, `false` ends the source, a number retries after that many milliseconds.
    * Without it, `network` and `heartbeat-timeout` retry and everything else ends the source.
    */
-  shouldRetry?: (error: RetryErrorInfo, attempt: number) => boolean | number
+  shouldRetry?: ((error: RetryErrorInfo, attempt: number) => boolean | number) | undefined
 }
 
 export interface FetchEventSourceInit {
   /** Send cookies and HTTP auth cross-origin (fetch `credentials: 'include'`, otherwise `'same-origin'`). */
-  withCredentials?: boolean
+  withCredentials?: boolean | undefined
   /** HTTP method. Default `'GET'`. */
-  method?: string
+  method?: string | undefined
   /** Sent with every attempt. `Accept: text/event-stream` is added unless you set `Accept`. */
-  headers?: HeadersSource
+  headers?: HeadersSource | undefined
   /** Sent with every attempt. */
-  body?: BodySource
+  body?: BodySource | undefined
   /** `Last-Event-ID` for the first request; the ids the stream sends replace it. */
-  lastEventId?: string
+  lastEventId?: string | undefined
   /**
    * How the last event ID travels: the `Last-Event-ID` header (the default, as `EventSource`), a URL query
    * parameter (no CORS preflight, any id survives), or both.
    */
-  lastEventIdIn?: 'header' | 'query' | 'both'
+  lastEventIdIn?: 'header' | 'query' | 'both' | undefined
   /** The query parameter's name with `lastEventIdIn` `'query'` or `'both'`. Default `'lastEventId'`. */
-  lastEventIdParam?: string
+  lastEventIdParam?: string | undefined
   /**
    * `'follow'` (the default) follows redirects as `fetch` does; `'error'` refuses them: the source ends with code
    * `redirect` and no request reaches the redirect's target.
    */
-  redirect?: 'follow' | 'error'
+  redirect?: 'follow' | 'error' | undefined
   /**
    * Called with every response before its body is read. Replaces the default check (status 200 and
    * `text/event-stream`, exported as `assertEventStream`); throw or reject to refuse the response.
    */
-  onResponse?: (response: Response) => void | Promise<void>
+  onResponse?: ((response: Response) => void | Promise<void>) | undefined
   /** The most characters one pending line or event's data may buffer. Default 16 Mi; `Infinity` turns it off. */
-  maxBufferSize?: number
+  maxBufferSize?: number | undefined
   /** Base64-decode each event's data to UTF-8 text. */
-  decodeBase64?: boolean
+  decodeBase64?: boolean | undefined
   /** The fetch to use. Default: `globalThis.fetch`, looked up at every attempt. */
-  fetch?: typeof fetch
+  fetch?: typeof fetch | undefined
   /** Aborting it closes the source, like `close()`. */
-  signal?: AbortSignal
-  retry?: RetryPolicy
+  signal?: AbortSignal | undefined
+  retry?: RetryPolicy | undefined
   /** Milliseconds without a byte, while OPEN, after which the connection is dropped and re-established. */
-  heartbeatTimeout?: number
+  heartbeatTimeout?: number | undefined
 }
 
 const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024

@@ -1,4 +1,4 @@
-import { FetchEventSourceError } from './errors.js'
+import { FetchEventSourceError, withoutUserInfo } from './errors.js'
 import type { Settings } from './options.js'
 
 /** C0 controls but tab, and DEL: what Node's fetch refuses in a header value (CR, LF and NUL never reach here). */
@@ -55,6 +55,14 @@ export async function buildRequest(settings: Settings, url: string, lastEventId:
     // Streaming request bodies must say so in Node and Chromium.
     if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) init.duplex = 'half'
   }
+  // What fetch would refuse before any byte is sent (a URL with user info, a stream body already read or locked,
+  // a body it cannot take) fails here, as a programming error: fetch itself would report it as a network failure,
+  // retried for ever. The Request is thrown away; the signal is left out so it registers no listener.
+  try {
+    new Request(url, { ...init, signal: null })
+  } catch (error) {
+    throw invalidRequest('fetch refuses it', error)
+  }
   return { url, init }
 }
 
@@ -80,16 +88,12 @@ async function resolveBody(settings: Settings): Promise<RequestInit['body']> {
   if (body == null) return body
   const method = settings.method.toUpperCase()
   if (method === 'GET' || method === 'HEAD') throw invalidRequest(`the body function returned a body for a ${method} request`)
-  // A stream can be sent once: a function that hands back the stream it returned last time would fail every attempt.
-  if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream && body.locked) {
-    throw invalidRequest('the body function returned a ReadableStream that is locked or already read')
-  }
   return body
 }
 
 function invalidRequest(what: string, cause?: unknown): FetchEventSourceError {
   const reason = cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`
-  return new FetchEventSourceError({ code: 'invalid-request', message: `Invalid request: ${what}${reason}`, cause })
+  return new FetchEventSourceError({ code: 'invalid-request', message: withoutUserInfo(`Invalid request: ${what}${reason}`), cause })
 }
 
 /**

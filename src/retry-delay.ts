@@ -20,7 +20,8 @@ export function reconnectDelay(reconnectionTime: number, failures: number, polic
   const cap = Math.max(policy.maxDelay, reconnectionTime)
   let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), stormFloor(failures, policy)), cap)
   delay -= delay * policy.jitter * Math.random()
-  return clampTimerDelay(Math.max(Math.round(delay), STORM_FLOOR))
+  // Jitter spreads clients out above the floor, never below it.
+  return clampTimerDelay(Math.max(Math.round(delay), stormFloor(failures, policy)))
 }
 
 /**

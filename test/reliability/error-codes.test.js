@@ -88,3 +88,50 @@ test('a listener that throws is reported by Node as an uncaught exception; the s
   assert.deepEqual(result.seen, [['<html>', 1, '1'], ['{"ok":true}', 1, '2']])
   assert.equal(result.state, FetchEventSource.CLOSED)
 })
+
+/** The first error event of a source that ends (CLOSED), with the number of requests its tag drew. */
+async function ending(tag, url, init) {
+  const source = track(url, init)
+  const errors = []
+  source.addEventListener('error', (e) => errors.push([e.code, source.readyState]))
+  const last = await next(source, 'error', 5000, () => source.readyState === FetchEventSource.CLOSED)
+  return { errors, last, hits: hitsOf(tag).length }
+}
+
+test('what fetch refuses before sending anything is invalid-request, once, not a network failure retried for ever', async () => {
+  const [credentials, contentLength, notAResponse] = await Promise.all([
+    ending('creds', `${faults.url.replace('http://', 'http://user:secret@')}/accept-drop?case=creds`, { retry: { initialDelay: 0 } }),
+    ending('content-length', `${faults.url}/accept-drop?case=content-length`, { headers: { 'content-length': 'abc' }, retry: { initialDelay: 0 } }),
+    // A bare test mock that resolves with undefined.
+    ending('mock', `${faults.url}/accept-drop?case=mock`, { fetch: async () => undefined, retry: { initialDelay: 0 } }),
+  ])
+  for (const result of [credentials, contentLength, notAResponse]) {
+    assert.deepEqual(result.errors, [['invalid-request', 2]])
+    assert.equal(result.hits, 0)
+  }
+  // The message names the URL without its password.
+  assert.doesNotMatch(credentials.last.message, /secret/)
+  assert.match(notAResponse.last.message, /not a Response/)
+})
+
+test('a ReadableStream body can be sent once: the reconnect that would resend it ends with invalid-request', async () => {
+  const body = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('payload'))
+      controller.close()
+    },
+  })
+  const source = track(`${faults.url}/accept-drop?retry=10&case=stream-body`, { method: 'POST', body })
+  const errors = []
+  source.addEventListener('error', (e) => errors.push([e.code, source.readyState]))
+  await next(source, 'error', 5000, () => source.readyState === FetchEventSource.CLOSED)
+  assert.deepEqual(errors, [['stream-ended', 0], ['invalid-request', 2]])
+  assert.equal(hitsOf('stream-body').length, 1)
+})
+
+test('an onResponse that reads the body it was handed ends the source (response-rejected), with no unhandled rejection', async () => {
+  const source = track(`${faults.url}/accept-drop?case=locked`, { onResponse: (response) => void response.body?.getReader() })
+  const error = await next(source, 'error')
+  assert.deepEqual([error.code, source.readyState], ['response-rejected', FetchEventSource.CLOSED])
+  assert.match(error.message, /cannot be read/)
+})
