@@ -113,7 +113,11 @@ function causeOf(cause: unknown, options: object, nodeInspect: Inspect | undefin
  * in logs, so C0 and C1 controls and DEL are shown escaped instead of being written raw.
  */
 export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  // The CLI's convention: \x1b for a C0 control or DEL (one byte), \u009b for a C1 control (a code point).
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+    const code = c.charCodeAt(0)
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u00${code.toString(16)}`
+  })
 }
 
 /** A message that may quote a URL, with any user info in it (`//user:password@`) left out. */

@@ -188,7 +188,7 @@ test('what a server sends never reaches an error message raw: a status text and 
     assert.equal(a.message, 'Expected status 200, got 503 Busy\\x1b]0;pwned\\x07\\x1b[2J')
     assert.equal(b.code, 'redirect')
     // The raw server writes its text as UTF-8: U+009B goes out as C2 9B, which a header (Latin-1) reads as Â + CSI.
-    assert.equal(b.message, "Refused a redirect to /x\u00c2\\x9b2J (redirect: 'error')")
+    assert.equal(b.message, "Refused a redirect to /x\u00c2\\u009b2J (redirect: 'error')")
     for (const message of [a.message, b.message]) assert.doesNotMatch(message, /[\x00-\x1f\x7f-\x9f]/)
   } finally {
     await server.close()
