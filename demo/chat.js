@@ -39,7 +39,7 @@ export const LIMITS = { body: 16 * 1024, messageBytes: 4 * 1024 }
  * @typedef {import('node:http').ServerResponse} ServerResponse
  * @typedef {{ id: number, type: 'broadcast' | 'direct', from: string, to: string, message: string, timestamp: string }} ChatMessage
  * @typedef {{ stream: import('../dist/server.js').EventStream, username: string, live: boolean }} Connection
- * @typedef {{ token: string, connections: Set<Connection>, live: number, leftAt: number }} User
+ * @typedef {{ token: string, connections: Set<Connection>, live: number, leftAt: number, everConnected?: boolean }} User
  */
 
 /**
@@ -84,11 +84,12 @@ function bearer(req) {
 
 /**
  * @param {{ historySize?: number, heartbeatMs?: number, presenceGraceMs?: number, presenceBatchMs?: number,
- *   maxConnections?: number, maxPerUser?: number, maxUsers?: number, epoch?: string }} [options]
+ *   maxConnections?: number, maxPerUser?: number, maxUsers?: number, unusedSessionMs?: number, epoch?: string }} [options]
  *   presenceGraceMs: how long a user who disconnected keeps their name and token, so a direct message sent while
  *   they reconnect is kept for their replay instead of refused. epoch: the id prefix of this run (default: the start
  *   time in base 36), so ids from an earlier run are recognised. maxUsers: sessions held at once (joins past it
- *   get 503), so joining in a loop cannot grow the registry without bound.
+ *   get 503), so joining in a loop cannot grow the registry without bound. unusedSessionMs: how long a session that
+ *   never opened a stream keeps its name, so a flood of joins frees itself in seconds, not a minute.
  */
 export function createChat({
   historySize = 1000,
@@ -98,8 +99,11 @@ export function createChat({
   maxConnections = 1000,
   maxPerUser = 10,
   maxUsers = 10 * maxConnections,
+  unusedSessionMs = 10_000,
   epoch = Date.now().toString(36),
 } = {}) {
+  // resumePoint only recognises ids of this shape: any other epoch would replay the whole history on every reconnect.
+  if (!/^[a-z0-9]{1,16}$/.test(epoch)) throw new TypeError(`epoch must be 1-16 characters of [a-z0-9], got ${JSON.stringify(epoch)}`)
   /** @type {ChatMessage[]} ids are consecutive, so a message's index is `id - history[0].id` */
   const history = []
   let lastId = 0
@@ -123,15 +127,28 @@ export function createChat({
 
   const idOf = (/** @type {number} */ n) => `${epoch}-${n}`
 
-  /** Forgets users gone for longer than the grace period, and their tokens: the registry stays bounded. */
+  /**
+   * Forgets users gone for longer than the grace period (a session that never opened a stream: after a few
+   * seconds, so a flood of joins cannot hold every name), and their tokens: the registry stays bounded. A name once
+   * freed can be joined by anyone, so the direct messages of the session that held it are blanked in the history:
+   * the next holder of the name must not have them replayed.
+   */
   const prune = () => {
     const now = Date.now()
+    /** @type {Set<string>} */
+    const freed = new Set()
     for (const [name, user] of users) {
-      if (user.connections.size === 0 && now - user.leftAt >= presenceGraceMs) {
+      const grace = user.everConnected ? presenceGraceMs : Math.min(presenceGraceMs, unusedSessionMs)
+      if (user.connections.size === 0 && now - user.leftAt >= grace) {
         users.delete(name)
         tokens.delete(user.token)
+        freed.add(name)
       }
     }
+    if (freed.size === 0) return
+    history.forEach((m, i) => {
+      if (m.type === 'direct' && (freed.has(m.from) || freed.has(m.to))) history[i] = { ...m, from: '', to: '', message: '' }
+    })
   }
 
   /**
@@ -253,10 +270,13 @@ export function createChat({
     if (connectionCount >= maxConnections) throw new HttpError(503, 'chat is full, try again later')
     if (user.connections.size >= maxPerUser) throw new HttpError(429, `too many open streams for ${name}`)
 
-    const stream = newStream(res)
+    // A small output cap: a reader cut for not reading catches up from the history when it reconnects, so the server
+    // need not hold a megabyte per idle connection for it.
+    const stream = newStream(res, { maxBuffered: 128 * 1024 })
     /** @type {Connection} */
     const c = { stream, username: name, live: false }
     user.connections.add(c)
+    user.everConnected = true
     connectionCount++
     heartbeat ??= setInterval(() => {
       for (const l of live) l.stream.comment('heartbeat')

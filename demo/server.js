@@ -58,7 +58,9 @@ function checkRequestSource(req, hosts) {
   const origin = req.headers.origin
   if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) throw new HttpError(403, 'cross-origin requests are not accepted')
   if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'cross-site requests are not accepted')
-  if (req.method === 'POST' && /^\/(chat|llm)\//.test(req.url ?? '') && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+  // On the path as routing sees it (normalised): a check on the raw path could be sidestepped with `/./chat/join`.
+  const path = new URL(req.url ?? '/', 'http://demo.invalid').pathname
+  if (req.method === 'POST' && /^\/(chat|llm)\//.test(path) && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
     throw new HttpError(415, 'POST bodies must be JSON (Content-Type: application/json)')
   }
 }
@@ -67,7 +69,7 @@ function checkRequestSource(req, hosts) {
  * @param {{
  *   port?: number, host?: string, seed?: number, priceIntervalMs?: number, heartbeatMs?: number,
  *   tokenDelayMs?: [number, number], historySize?: number, distDir?: string, allowedHosts?: string[],
- *   presenceBatchMs?: number, epoch?: string, log?: (line: string) => void,
+ *   presenceBatchMs?: number, presenceGraceMs?: number, unusedSessionMs?: number, epoch?: string, log?: (line: string) => void,
  * }} [options]
  * @returns {Promise<{ url: string, port: number, chat: ReturnType<typeof createChat>, close: () => Promise<void> }>}
  */
@@ -82,11 +84,13 @@ export async function startDemoServer({
   distDir = DIST_DIR,
   allowedHosts: extraHosts = [],
   presenceBatchMs,
+  presenceGraceMs,
+  unusedSessionMs,
   epoch,
   log = console.error,
 } = {}) {
   const stocks = createStocks({ seed, intervalMs: priceIntervalMs })
-  const chat = createChat({ heartbeatMs, historySize, presenceBatchMs, epoch })
+  const chat = createChat({ heartbeatMs, historySize, presenceBatchMs, presenceGraceMs, unusedSessionMs, epoch })
   const llm = createLLM({ tokenDelayMs })
   const staticRoots = { '/dist/': distDir, '/': PUBLIC_DIR }
 

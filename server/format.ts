@@ -28,7 +28,8 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 })
 
 const LINE_BREAK = /\r\n|\r|\n/
-const utf8 = new TextDecoder()
+// ignoreBOM: a leading U+FEFF in data is data (the client strips one BOM at the start of the stream only).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
 const line = (name: string, value: string) => (value === '' ? `${name}:\n` : `${name}: ${value}\n`)
 
@@ -43,6 +44,7 @@ export function formatEvent(ev: SSEEvent): string {
   if (ev === null || typeof ev !== 'object') throw new TypeError('SSE event must be an object')
   let out = ''
   if (ev.id != null) {
+    if (typeof ev.id === 'number' && !Number.isFinite(ev.id)) throw new RangeError(`SSE id must be a finite number or a string, got ${ev.id}`)
     const id = checkField(typeof ev.id === 'number' ? String(ev.id) : ev.id, 'id')
     // The WHATWG parser ignores an id containing NUL, which would silently break resumption.
     if (id.includes('\0')) throw new TypeError(`SSE id must not contain NUL: ${JSON.stringify(id)}`)

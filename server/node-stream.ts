@@ -31,7 +31,7 @@ export interface EventStream {
 /** Minimal shape of the response we write to, so frameworks wrapping ServerResponse type-check too. */
 export type NodeResponse = Pick<
   ServerResponse,
-  'headersSent' | 'writeHead' | 'flushHeaders' | 'write' | 'end' | 'destroy' | 'destroyed' | 'writableLength' | 'writableNeedDrain' | 'once' | 'off'
+  'headersSent' | 'writeHead' | 'flushHeaders' | 'write' | 'end' | 'destroy' | 'destroyed' | 'writableEnded' | 'writableLength' | 'writableNeedDrain' | 'once' | 'off'
 >
 
 class NodeEventStream implements EventStream {
@@ -51,7 +51,10 @@ class NodeEventStream implements EventStream {
     // Send the head now: clients consider the stream open on headers, before any event exists.
     res.flushHeaders()
     if (res.destroyed) this.#end()
-    else res.once('close', () => this.#end())
+    else {
+      res.once('close', () => this.#end())
+      res.once('finish', () => this.#end())
+    }
     if (keepAlive !== undefined && !this.#closed) {
       this.#timer = setInterval(() => {
         // A reader that is behind gets no heartbeat: the pending bytes keep the connection busy already.
@@ -77,6 +80,12 @@ class NodeEventStream implements EventStream {
 
   #write(chunk: string): boolean {
     if (this.#closed) return false
+    // Other code (a timeout middleware, an error handler) may have ended the response; 'close' comes a turn later,
+    // and a write in between would be an unhandled 'error' event: the end of the process.
+    if (this.#res.writableEnded || this.#res.destroyed) {
+      this.#end()
+      return false
+    }
     this.#res.write(chunk)
     if (this.#res.writableLength > this.#maxBuffered) {
       this.#res.destroy(new Error('SSE reader too slow: output buffer limit exceeded'))

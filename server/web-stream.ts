@@ -82,6 +82,8 @@ export function newWebStream({
     timer = setInterval(() => {
       if ((controller.desiredSize ?? 0) > 0) write(':\n')
     }, keepAlive)
+    // A Response nobody serves (or a server that dropped it without cancelling) must not keep the process alive.
+    ;(timer as { unref?: () => void }).unref?.()
   }
 
   const stream: WebEventStream = {

@@ -68,7 +68,12 @@ const DEFAULT_LIMITS: Required<TestServerLimits> = {
 }
 
 /** Bodies the server reads are bounded: a recorded request body, posted results (each, and all kept together). */
-const BODY_LIMITS = { recordedBody: 8 * 1024 * 1024, results: 16 * 1024 * 1024, allResults: 64 * 1024 * 1024 }
+const BODY_LIMITS = { recordedBody: 8 * 1024 * 1024, results: 4 * 1024 * 1024, allResults: 16 * 1024 * 1024, scriptJson: 1024 * 1024 }
+/**
+ * What a kept request record costs beyond its text (the object, its header object, array slots): charged per record,
+ * so many small requests are counted at what they hold, not at their few bytes of text.
+ */
+const RECORD_OVERHEAD = 512
 
 /** Keys and run ids are path segments chosen by tests: keep them to a safe alphabet. */
 const ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
@@ -134,8 +139,11 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
   const bounds = { ...DEFAULT_LIMITS, ...limits }
   const scripts = new Map<string, Script>()
   const logs = new Map<string, RequestLog>()
-  /** Posted results and the bytes their JSON took, oldest first. */
-  const results = new Map<string, { value: unknown; bytes: number }>()
+  /**
+   * Posted results as the JSON text they came in (parsed when read: a parsed value takes many times the bytes of its
+   * text), oldest first.
+   */
+  const results = new Map<string, { text: string; bytes: number; touched: number }>()
   let resultBytes = 0
   const resultWaiters = new Map<string, Set<(value: unknown) => void>>()
   const pendingRejects = new Set<(err: Error) => void>()
@@ -165,6 +173,7 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     const cutoff = Date.now() - bounds.ttlMs
     for (const [key, script] of scripts) if (script.touched < cutoff) forgetScript(key)
     for (const [key, log] of logs) if (log.touched < cutoff) forgetLog(key)
+    for (const [runId, stored] of results) if (stored.touched < cutoff) forgetResult(runId)
   }
   // Unref'd: an idle test server must not keep a test process alive.
   const sweeper = setInterval(expire, Math.min(bounds.ttlMs, 60_000))
@@ -177,15 +186,24 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     return log
   }
 
+  const recordSize = (entry: RequestRecord) => RECORD_OVERHEAD + entry.body.length + entry.url.length + JSON.stringify(entry.headers).length
+
   /** Records a request in arrival order; the body is filled in once read (before the response starts). */
   const record = async (req: http.IncomingMessage, key: string, kind: 'requests' | 'preflights') => {
     const entry: RequestRecord = { method: req.method ?? 'GET', url: req.url ?? '/', headers: flatHeaders(req), body: '' }
     const log = logFor(key)
     const list = log[kind]
     list.push(entry)
-    if (list.length > bounds.requestsPerKey) list.shift()
+    if (list.length > bounds.requestsPerKey) {
+      // What a record dropped from the front held is no longer held.
+      const dropped = recordSize(list.shift() as RequestRecord)
+      log.bytes -= dropped
+      recordedBytes -= dropped
+    }
     entry.body = (await readBody(req, BODY_LIMITS.recordedBody)).toString('utf8')
-    const size = entry.body.length + entry.url.length + JSON.stringify(entry.headers).length
+    // A record shifted out while its body was read is no longer in the list: it must not be charged.
+    if (!list.includes(entry)) return
+    const size = recordSize(entry)
     log.bytes += size
     recordedBytes += size
     // Oldest keys first (a Map iterates in insertion order); the log being written stays.
@@ -267,14 +285,15 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     const cors = controlCors(req)
     if (req.method === 'POST') {
       const body = await readBody(req, BODY_LIMITS.results)
+      const text = body.toString('utf8')
       let value: unknown
       try {
-        value = JSON.parse(body.toString('utf8'))
+        value = JSON.parse(text)
       } catch (err) {
         throw new HttpError(400, `invalid JSON body: ${(err as Error).message}`)
       }
       forgetResult(runId)
-      results.set(runId, { value, bytes: body.length })
+      results.set(runId, { text, bytes: body.length, touched: Date.now() })
       resultBytes += body.length
       for (const old of results.keys()) {
         if (resultBytes <= BODY_LIMITS.allResults || old === runId) break
@@ -286,7 +305,10 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     } else if (req.method === 'GET') {
       const stored = results.get(runId)
       if (!stored) sendJSON(res, 404, { error: `no results for run ${runId} yet` }, { headers: cors })
-      else sendJSON(res, 200, stored.value, { headers: cors })
+      else {
+        stored.touched = Date.now()
+        sendText(res, 200, stored.text, { ...cors, 'content-type': 'application/json; charset=utf-8' })
+      }
     } else {
       sendJSON(res, 405, { error: 'use GET or POST' }, { headers: { ...cors, allow: 'GET, POST' } })
     }
@@ -294,7 +316,8 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
 
   const readScriptRequest = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
     if (req.method === 'POST') {
-      const body = await readJSON(req, bounds.scriptBytes)
+      // The JSON itself stays small (a parsed body takes many times its bytes): `repeat` and `b64` items carry bulk.
+      const body = await readJSON(req, Math.min(bounds.scriptBytes, BODY_LIMITS.scriptJson))
       if (typeof body !== 'object' || body === null) throw new HttpError(400, 'expected a JSON object { "responses": [...] }')
       return (body as { responses?: unknown }).responses
     }
@@ -318,7 +341,8 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     if (req.method === 'OPTIONS') {
       // Preflights never consume a scripted response; they are logged apart under the same key.
       const key = keyOf(req.url ?? '/')
-      if (key && ID_PATTERN.test(key)) await record(req, key, 'preflights')
+      // Only for a script that exists: a preflight to any made-up key must not open a log.
+      if (key && (scripts.has(key) || (first === 'counter' && ID_PATTERN.test(key)))) await record(req, key, 'preflights')
       const stream = first === 's' || first === 'counter'
       res.writeHead(204, preflightHeaders(req, stream ? streamCors(req) : controlCors(req)))
       res.end()
@@ -370,7 +394,7 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
 
     waitForResults(runId, timeoutMs = 60_000) {
       const stored = results.get(runId)
-      if (stored) return Promise.resolve(stored.value)
+      if (stored) return Promise.resolve(JSON.parse(stored.text))
       return new Promise((resolve, reject) => {
         const waiters = resultWaiters.get(runId) ?? new Set()
         resultWaiters.set(runId, waiters)

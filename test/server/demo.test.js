@@ -286,6 +286,31 @@ describe('chat', () => {
     }
   })
 
+  test('a freed name joined again does not get the direct messages of the session that held it, live or replayed', async () => {
+    const own = await startDemoServer({ port: 0, distDir, epoch: 'run3', presenceGraceMs: 50, unusedSessionMs: 50 })
+    const joinAs = async (username) => {
+      const res = await fetch(`${own.url}/chat/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username }) })
+      assert.equal(res.status, 200)
+      return (await res.json()).token
+    }
+    try {
+      const alice = await joinAs('alice')
+      await joinAs('bob') // bob never opens a stream, so his session is freed after unusedSessionMs
+      const sent = await fetch(`${own.url}/chat/direct`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body: JSON.stringify({ to: 'bob', message: 'SECRET for bob' }) })
+      assert.equal(sent.status, 200)
+      await sent.text()
+      await new Promise((resolve) => setTimeout(resolve, 120))
+      const mallory = await joinAs('bob')
+      const s = await openStream(`${own.url}/chat/sse`, { headers: { authorization: `Bearer ${mallory}`, 'last-event-id': 'run3-0' } })
+      const items = []
+      for (let ev = await s.nextEvent(); ev?.event !== 'welcome'; ev = await s.nextEvent()) items.push(ev?.event)
+      s.close()
+      assert.deepEqual(items.filter((event) => event === 'direct'), [])
+    } finally {
+      await own.close()
+    }
+  })
+
   test('identity: a direct message reaches only the holder of the recipient token; nobody sends or drops as someone else', async () => {
     const judy = await join('judy')
     await untilWelcome(judy)

@@ -119,6 +119,9 @@ class FakeResponse extends EventEmitter {
   end() {
     this.ended = true
   }
+  get writableEnded() {
+    return this.ended
+  }
   destroy() {
     this.destroyed = true
     this.emit('close')
@@ -177,6 +180,28 @@ describe('newStream (unit)', () => {
     assert.equal(w.comment(), false)
     assert.equal(await w.publish({ data: 'late' }), false)
     assert.deepEqual(res.writes, [])
+  })
+
+  test('a response ended by other code (a timeout middleware) is closed for writing at once, before its close event', async () => {
+    const res = new FakeResponse()
+    const stream = newStream(/** @type {any} */ (res))
+    res.end()
+    // Writing to an ended node:http response is an unhandled 'error' event: the stream must not try.
+    assert.deepEqual([stream.send({ data: 'late' }), await stream.publish({ data: 'later' }), stream.comment('x')], [false, false, false])
+    assert.deepEqual([res.writes, stream.closed, stream.signal.aborted], [[], true, true])
+  })
+
+  test('a finished response ends the stream even before it closes', async () => {
+    const res = new FakeResponse()
+    const stream = newStream(/** @type {any} */ (res))
+    res.emit('finish')
+    assert.equal(stream.closed, true)
+  })
+
+  test('Uint8Array data keeps a leading BOM (it is data), and a number id must be finite', () => {
+    assert.equal(formatEvent({ data: Uint8Array.of(0xef, 0xbb, 0xbf, 0x41) }), 'data: \ufeffA\n\n')
+    assert.throws(() => formatEvent({ id: NaN, data: 'x' }), RangeError)
+    assert.throws(() => formatEvent({ id: Infinity, data: 'x' }), RangeError)
   })
 
   test('disconnects a client whose unsent output exceeds maxBuffered', () => {

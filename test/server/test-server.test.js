@@ -583,3 +583,34 @@ test('standalone: `node e2e/test-server.js` prints its URL and serves', async ()
     await once(child, 'exit')
   }
 })
+
+test('bounds found in review: results expire and are kept as text, preflights to unknown keys open no log, a busy key keeps its count honest', async () => {
+  const server = await startTestServer({ port: 0, limits: { ttlMs: 100, requestsPerKey: 3, recordedBytes: 8000 } })
+  try {
+    const posted = await fetch(`${server.url}/results/r1`, { method: 'POST', body: '{"ok":[1,2,3]}' })
+    assert.equal(posted.status, 200)
+    await posted.text()
+    const got = await fetch(`${server.url}/results/r1`)
+    assert.deepEqual([got.status, await got.json()], [200, { ok: [1, 2, 3] }])
+    // The sweeper runs every ttlMs: unused for longer than that, the result is gone.
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    const expired = await fetch(`${server.url}/results/r1`)
+    assert.equal(expired.status, 404)
+    await expired.text()
+
+    const preflight = await fetch(`${server.url}/s/kneverregistered`, { method: 'OPTIONS', headers: { origin: 'http://example.test', 'access-control-request-method': 'GET' } })
+    await preflight.text()
+    assert.deepEqual(server.requests(`${server.url}/s/kneverregistered`, { preflight: true }), [])
+
+    // Ten requests to one key keep 3 records; the bytes of the 7 dropped are no longer counted, so a second key's
+    // log survives (it used to be evicted by the inflated count).
+    const a = server.script([{ status: 204 }])
+    const b = server.script([{ status: 204 }])
+    await (await fetch(b)).text()
+    for (let i = 0; i < 10; i++) await (await fetch(a)).text()
+    assert.equal(server.requests(a).length, 3)
+    assert.equal(server.requests(b).length, 1)
+  } finally {
+    await server.close()
+  }
+})
