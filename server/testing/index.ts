@@ -333,6 +333,13 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     throw new HttpError(405, 'use POST or GET')
   }
 
+  const ownOrigin = (req: http.IncomingMessage) => {
+    const origin = req.headers.origin
+    if (origin === undefined) return true
+    const port = new URL(baseUrl).port
+    return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`, baseUrl].includes(origin)
+  }
+
   const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://test.invalid')
     const [, first = '', second, ...rest] = url.pathname.split('/')
@@ -347,6 +354,12 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
       res.writeHead(204, preflightHeaders(req, stream ? streamCors(req) : controlCors(req)))
       res.end()
       return
+    }
+    // The control routes answer only the server's own pages (either host name: the suites use the other one as a
+    // second origin) and Node clients (no Origin): any other page that finds the port must not register scripts,
+    // read request logs or post results while a test runs.
+    if ((first === 'script' || first === 'requests' || first === 'results') && !ownOrigin(req)) {
+      throw new HttpError(403, 'the test server takes scripts and results from its own pages and from Node only')
     }
     if (first === 's' && id) return serveScripted(req, res, id)
     if (first === 'counter' && second === undefined) return serveCounter(req, res, url.searchParams)

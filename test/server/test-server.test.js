@@ -89,10 +89,15 @@ function rawRequest(rawPath, method = 'GET') {
 
 describe('scripts', () => {
   test('POST /script answers a key and a URL under /s/', async () => {
-    const res = await fetch(`${server.url}/script`, { method: 'POST', body: JSON.stringify({ responses: [] }), headers: { origin: 'http://a.localhost' } })
+    // The server's own pages (either host name) and Node may register a script; another page may not.
+    const foreign = await fetch(`${server.url}/script`, { method: 'POST', body: JSON.stringify({ responses: [] }), headers: { origin: 'http://a.localhost' } })
+    assert.equal(foreign.status, 403)
+    await foreign.text()
+    const own = new URL(server.url).port
+    const res = await fetch(`${server.url}/script`, { method: 'POST', body: JSON.stringify({ responses: [] }), headers: { origin: `http://localhost:${own}` } })
     assert.equal(res.status, 200)
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
-    // Any page may register a script, but no origin is reflected and credentials are never allowed.
+    // No origin is reflected and credentials are never allowed.
     assert.equal(res.headers.get('access-control-allow-origin'), '*')
     assert.equal(res.headers.get('access-control-allow-credentials'), null)
     const { key, url } = await res.json()
@@ -528,7 +533,12 @@ describe('bounds', () => {
   test('control routes never reflect an origin with credentials; scripted responses with cors: true do', async () => {
     const origin = { origin: 'http://evil.localhost' }
     for (const path of ['/requests/kx', '/results/none']) {
-      const res = await fetch(`${server.url}${path}`, { headers: origin })
+      // Another page is refused outright, and learns nothing (no CORS header lets it read the answer).
+      const refused = await fetch(`${server.url}${path}`, { headers: origin })
+      assert.equal(refused.status, 403, path)
+      assert.equal(refused.headers.get('access-control-allow-origin'), null, path)
+      await refused.text()
+      const res = await fetch(`${server.url}${path}`, { headers: { origin: server.url } })
       assert.equal(res.headers.get('access-control-allow-origin'), '*', path)
       assert.equal(res.headers.get('access-control-allow-credentials'), null, path)
       await res.text()
