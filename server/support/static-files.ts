@@ -1,7 +1,7 @@
 // Static file serving: URL prefix → folder, no listings, no escapes.
 
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { sendText } from './http.js'
@@ -77,6 +77,12 @@ export async function serveStatic(
   const info = await stat(file).catch(() => null)
   if (!info || !info.isFile()) {
     sendText(res, 404, `not found: ${rawPath}\n`)
+    return true
+  }
+  // A symbolic link inside the root may point anywhere: what is served must really lie inside the root.
+  const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]).catch(() => [root, ''])
+  if (realFile !== realRoot && !realFile.startsWith(realRoot + path.sep)) {
+    sendText(res, 403, 'forbidden\n')
     return true
   }
   res.writeHead(200, {

@@ -624,3 +624,25 @@ test('bounds found in review: results expire and are kept as text, preflights to
     await server.close()
   }
 })
+
+test('a static root does not serve what a symbolic link inside it points to outside it', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fes-static-'))
+  const { symlink } = await import('node:fs/promises')
+  try {
+    await mkdir(path.join(dir, 'root'))
+    await writeFile(path.join(dir, 'secret.txt'), 'SECRET OUTSIDE ROOT')
+    await writeFile(path.join(dir, 'root', 'inside.txt'), 'inside')
+    await symlink(path.join(dir, 'secret.txt'), path.join(dir, 'root', 'link.txt'))
+    const server = await startTestServer({ port: 0, staticRoots: { '/static/': path.join(dir, 'root') } })
+    try {
+      const inside = await fetch(`${server.url}/static/inside.txt`)
+      assert.deepEqual([inside.status, await inside.text()], [200, 'inside'])
+      const link = await fetch(`${server.url}/static/link.txt`)
+      assert.deepEqual([link.status, await link.text()], [403, 'forbidden\n'])
+    } finally {
+      await server.close()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
