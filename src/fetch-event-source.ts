@@ -128,7 +128,7 @@ export class FetchEventSource extends EventTarget {
     return this.#parser.lastEventId
   }
 
-  // Read as lib.dom's handler type, written precisely: see EventHandlerValue in types.ts.
+  // Read as lib.dom's handler type, written precisely: see EventHandlerValue in event-source.ts.
   get onopen(): EventHandlerValue {
     return (this.#handlers?.open ?? null) as EventHandlerValue
   }
@@ -245,12 +245,12 @@ export class FetchEventSource extends EventTarget {
       }
     } catch (error) {
       if (controller !== this.#controller) return
-      if (error instanceof FetchEventSourceError || isInvalidArgument(error)) {
-        // A headers or body function threw or produced what fetch refuses: ends the source unless shouldRetry says.
-        const details = error instanceof FetchEventSourceError
-          ? { code: error.code, message: error.message, cause: error.cause }
-          : { code: 'invalid-request' as const, message: `Invalid request: fetch refused it: ${errorMessage(error)}`, cause: error }
-        this.#attemptFailed(details, true)
+      // A request that cannot be sent (buildRequest's checks, or Node's HTTP client refusing it) is a programming
+      // error: it ends the source unless shouldRetry says otherwise.
+      if (error instanceof FetchEventSourceError) {
+        this.#attemptFailed({ code: error.code, message: error.message, cause: error.cause }, true)
+      } else if (isInvalidArgument(error)) {
+        this.#attemptFailed({ code: 'invalid-request', message: `Invalid request: fetch refused it: ${errorMessage(error)}`, cause: error }, true)
       } else if (isAbortError(error)) {
         // An abort the source did not cause (page teardown, a custom fetch giving up): fail (C12).
         this.#fail({ code: 'aborted', message: 'The request was aborted', cause: error })
@@ -609,6 +609,5 @@ function isInvalidArgument(error: unknown): boolean {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause
   return typeof cause === 'object' && cause !== null && cause.code === 'UND_ERR_INVALID_ARG'
 }
-
 
 function ignore(): void {}

@@ -1,7 +1,7 @@
 import type { FetchEventSourceErrorCode } from './errors.js'
 
 // lib.dom's `HeadersInit` and `BodyInit`, read off `RequestInit`, which both lib.dom and `@types/node` declare: the
-// declarations then compile without the DOM lib (see types.ts).
+// declarations then compile without the DOM lib (see event-source.ts).
 type HeadersInitLike = NonNullable<RequestInit['headers']>
 type BodyInitLike = NonNullable<RequestInit['body']>
 

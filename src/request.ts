@@ -85,9 +85,7 @@ async function resolveBody(settings: Settings): Promise<RequestInit['body']> {
   } catch (error) {
     throw invalidRequest('the body function failed', error)
   }
-  if (body == null) return body
-  const method = settings.method.toUpperCase()
-  if (method === 'GET' || method === 'HEAD') throw invalidRequest(`the body function returned a body for a ${method} request`)
+  // A body for GET or HEAD, or a stream already sent, is refused by the Request check in buildRequest.
   return body
 }
 

@@ -17,11 +17,12 @@ export const STORM_FLOOR = 100
  */
 export function reconnectDelay(reconnectionTime: number, failures: number, policy: Settings['retry']): number {
   if (failures <= 1) return clampTimerDelay(reconnectionTime)
+  const floor = stormFloor(failures, policy)
   const cap = Math.max(policy.maxDelay, reconnectionTime)
-  let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), stormFloor(failures, policy)), cap)
+  let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), floor), cap)
   delay -= delay * policy.jitter * Math.random()
   // Jitter spreads clients out above the floor, never below it.
-  return clampTimerDelay(Math.max(Math.round(delay), stormFloor(failures, policy)))
+  return clampTimerDelay(Math.max(Math.round(delay), floor))
 }
 
 /**

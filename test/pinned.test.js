@@ -121,3 +121,23 @@ test('a for await loop over a source that fails for good rejects with a FetchEve
     (error) => error instanceof FetchEventSourceError && error.code === 404 && error.response?.status === 404,
   )
 })
+
+test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as in seconds', async () => {
+  const delays = []
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    delays.push(ms)
+    return realSetTimeout(fn, 0, ...args)
+  }
+  const at = new Date(Date.now() + 5000).toUTCString() // second resolution: 4–5 s from now
+  const responses = [
+    { status: 503, headers: { 'retry-after': at } },
+    { status: 503, headers: { 'retry-after': '2' } },
+    { status: 503, headers: { 'retry-after': '3600' } },
+  ]
+  const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch(responses), retry: { shouldRetry: () => true, maxDelay: 60_000, maxAttempts: 4 } })
+  await new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined)))
+  globalThis.setTimeout = realSetTimeout
+  assert.equal(delays.length, 3)
+  assert.ok(delays[0] > 3000 && delays[0] <= 5000, `HTTP date: ${delays[0]} ms`)
+  assert.deepEqual(delays.slice(1), [2000, 60_000])
+})

@@ -113,3 +113,12 @@ const failureEvent = new FetchEventSourceErrorEvent({ code: 404, message: 'Not F
 const isError: boolean = failureEvent instanceof Event && failure instanceof Error
 
 export { states, url, credentials, lastId, isError }
+
+// Options passed through as undefined (exactOptionalPropertyTypes is on in every configuration of the type tests).
+declare const maybe: { signal?: AbortSignal; token?: string; attempts?: number }
+new FetchEventSource('/relative', {
+  signal: maybe.signal,
+  headers: maybe.token ? { authorization: maybe.token } : undefined,
+  retry: { maxAttempts: maybe.attempts },
+  lastEventId: undefined,
+})
