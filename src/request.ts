@@ -85,7 +85,10 @@ async function resolveBody(settings: Settings): Promise<RequestInit['body']> {
   } catch (error) {
     throw invalidRequest('the body function failed', error)
   }
-  // A body for GET or HEAD, or a stream already sent, is refused by the Request check in buildRequest.
+  if (body == null) return body
+  // Checked here, not left to the Request check in buildRequest: Bun's Request accepts a body for GET.
+  const method = settings.method.toUpperCase()
+  if (method === 'GET' || method === 'HEAD') throw invalidRequest(`the body function returned a body for a ${method} request`)
   return body
 }
 
