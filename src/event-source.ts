@@ -11,6 +11,7 @@
 import type { FetchEventSourceErrorEvent } from './errors.js'
 import { FetchEventSource as FetchEventSourceClass } from './fetch-event-source.js'
 import type { FetchEventSourceInit } from './options.js'
+import type { SharedStatus } from './shared-connection.js'
 
 /**
  * A message event: the runtime's own `MessageEvent` with string data. Written against the `MessageEvent` value
@@ -67,6 +68,11 @@ export interface FetchEventSource extends EventTarget {
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards. */
   close(): void
+  /**
+   * With `shared` in a browser: whether this source leads, and how many sources in how many contexts share its
+   * connection. Null when it does not share (not asked, not supported here, or closed).
+   */
+  sharedStatus(): Promise<SharedStatus | null>
 
   addEventListener<K extends keyof FetchEventSourceEventMap>(
     type: K,

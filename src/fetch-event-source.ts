@@ -11,8 +11,10 @@ import { EventStreamParser, type EventStreamSink } from './event-stream-parser.j
 import { SourceMessageEvent } from './message-event.js'
 import { MessageIterator } from './message-iterator.js'
 import { readSettings, type FetchEventSourceInit, type Settings } from './options.js'
+import { canWatchPage, isOffline, watchPage } from './page-life.js'
 import { buildRequest } from './request.js'
 import { clampTimerDelay, reconnectDelay, retryAfter, stormFloor } from './retry-delay.js'
+import { SharedConnection, sharedKey, sharedStatus, sharingSupported, type SharedMessage, type SharedStatus } from './shared-connection.js'
 import type { EventHandlerValue, FetchEventSourceEventMap, FetchEventSourceMessageEvent } from './event-source.js'
 
 const CONNECTING = 0
@@ -31,6 +33,8 @@ type HandlerType = 'open' | 'message' | 'error'
 let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
 let sinkRetry: (source: FetchEventSource, ms: number) => void
 let sinkOverflow: (source: FetchEventSource) => void
+let startPageLife: (source: FetchEventSource) => (() => void) | undefined
+let joinShared: (source: FetchEventSource, key: string) => SharedConnection
 
 /**
  * A drop-in `EventSource` on `fetch`: the WHATWG processing model step by step (the comments name the rules of
@@ -75,6 +79,14 @@ export class FetchEventSource extends EventTarget {
   /** Handler attributes, allocated when the first one is set (most sources use addEventListener or for await). */
   #handlers: Partial<Record<HandlerType, Handler>> | undefined
   #onAbort: (() => void) | undefined
+  /** Why the source holds no connection on purpose (page-life.ts: HIDDEN, FROZEN); 0 when it may connect. */
+  #suspended = 0
+  /** Offline: the next attempt waits for the `online` event instead of a timer. */
+  #waitingForNetwork = false
+  /** Stops watching the page's life (offline, hidden, frozen); undefined where there is nothing to watch. */
+  #unwatchPage: (() => void) | undefined
+  /** With `shared` in a browser: this source's place among the sources sharing one connection. */
+  #shared: SharedConnection | undefined
 
   constructor(url: string | URL, init?: FetchEventSourceInit) {
     super()
@@ -96,6 +108,8 @@ export class FetchEventSource extends EventTarget {
     this.#reconnectionTime = settings.retry.initialDelay
     this.#parser = new EventStreamParser(new ParserSink(this), settings.maxBufferSize)
     this.#parser.reset(settings.lastEventId)
+    // Derived now, so a `shared: true` that cannot name its request throws here, in every runtime.
+    const key = settings.shared === true ? sharedKey(this.url, settings.method, settings.headers, settings.body, settings.withCredentials) : settings.shared
 
     const { signal } = settings
     if (signal?.aborted) {
@@ -115,7 +129,13 @@ export class FetchEventSource extends EventTarget {
         this.#fail({ code: 'unsupported-scheme', message: `Cannot connect to ${scheme} URLs: only http and https are supported` })
         return
       }
-      this.#connect()
+      if (canWatchPage()) this.#unwatchPage = startPageLife(this)
+      if (key !== false && sharingSupported()) {
+        this.#shared = joinShared(this, key)
+        if (this.#suspended === 0) this.#shared.attach()
+      } else {
+        this.#connectWhenAllowed()
+      }
     })
   }
 
@@ -146,6 +166,16 @@ export class FetchEventSource extends EventTarget {
   }
   set onerror(handler: ((this: FetchEventSource, event: FetchEventSourceErrorEvent) => unknown) | null) {
     this.#setHandler('error', handler)
+  }
+
+  /**
+   * With `shared` in a browser: whether this source leads, and how many sources in how many tabs share its
+   * connection (from the browser's lock manager). Null when the source does not share (not asked, not supported
+   * here, or closed).
+   */
+  sharedStatus(): Promise<SharedStatus | null> {
+    const shared = this.#shared
+    return shared === undefined || this.#readyState === CLOSED ? Promise.resolve(null) : sharedStatus(shared.key, shared.leading)
   }
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */
@@ -195,6 +225,112 @@ export class FetchEventSource extends EventTarget {
         code: 'max-buffer-size-exceeded',
         message: `A line or an event's data exceeded maxBufferSize (${source.#settings.maxBufferSize} characters)`,
       })
+    startPageLife = (source) =>
+      watchPage(
+        {
+          suspend: (reason) => source.#suspend(reason),
+          resume: (reason) => source.#resume(reason),
+          online: () => {
+            // Back online: a wait for the network, or a backoff delay that started while offline, ends now.
+            if (source.#readyState === CONNECTING && (source.#waitingForNetwork || source.#reconnectTimer !== undefined)) source.#connectWhenAllowed()
+          },
+          offline: () => {
+            if (source.#reconnectTimer === undefined) return
+            source.#clearReconnectTimer()
+            source.#waitingForNetwork = true
+          },
+        },
+        source.#settings.pauseWhenHidden,
+      )
+    joinShared = (source, key) =>
+      new SharedConnection(key, {
+        lead: () => source.#lead(),
+        receive: (message) => source.#receive(message),
+        state: () => ({ readyState: source.#readyState, lastEventId: source.#parser.lastEventId, origin: source.#origin }),
+      })
+  }
+
+  // ---- the page's life and the shared connection ---------------------------------------------------------------
+
+  /** Gives up the connection, silently: CONNECTING until `#resume`, with no `error`, since nothing failed. */
+  #suspend(reason: number): void {
+    if (this.#readyState === CLOSED) return
+    const was = this.#suspended
+    this.#suspended |= reason
+    if (was !== 0) return
+    // A leader's detach says bye and releases the lock: another tab takes the connection over at once.
+    this.#shared?.detach()
+    this.#endAttempt()
+    this.#clearReconnectTimer()
+    this.#waitingForNetwork = false
+    this.#readyState = CONNECTING
+  }
+
+  /** Once no reason is left, reconnects at once (with `Last-Event-ID`), or rejoins the shared connection. */
+  #resume(reason: number): void {
+    if ((this.#suspended & reason) === 0) return
+    this.#suspended &= ~reason
+    if (this.#suspended !== 0 || this.#readyState === CLOSED) return
+    if (this.#shared !== undefined) this.#shared.attach()
+    else this.#connectWhenAllowed()
+  }
+
+  /**
+   * This source now holds the shared connection. Taking over an open one is a reconnection for every page: the
+   * same `error` (CONNECTING) and then `open` a dropped connection gives, and the request resumes from the last
+   * event ID that was passed on.
+   */
+  #lead(): void {
+    if (this.#readyState === CLOSED) return
+    this.#failures = 0
+    if (this.#readyState === OPEN) {
+      this.#readyState = CONNECTING
+      this.#report({ code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' })
+    }
+    this.#connectWhenAllowed()
+  }
+
+  /** What the leader passed on: this source follows it as if it held the connection itself. */
+  #receive(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void {
+    if (this.#readyState === CLOSED || this.#suspended !== 0) return
+    switch (message.t) {
+      case 'event':
+        this.#parser.lastEventId = message.lastEventId
+        this.#delivered = true
+        this.#deliver(new SourceMessageEvent(message.type, message.data, message.origin, message.lastEventId))
+        return
+      case 'state':
+        this.#parser.lastEventId = message.lastEventId
+        if (message.readyState !== OPEN) return
+      // falls through: a leader that is already open opens this source too
+      case 'open':
+        this.#origin = message.origin
+        if (this.#readyState === OPEN) return
+        this.#readyState = OPEN
+        this.dispatchEvent(new Event('open'))
+        return
+      case 'error': {
+        const details: FetchEventSourceErrorDetails = { code: message.code as FetchEventSourceErrorDetails['code'], message: message.message }
+        if (message.readyState === CLOSED) {
+          this.#fail(details)
+          return
+        }
+        this.#readyState = message.readyState === OPEN ? OPEN : CONNECTING
+        this.#dispatchError(details)
+      }
+    }
+  }
+
+  /**
+   * Connects now, unless the source is closed, suspended, following another tab's leader, or offline (then the
+   * `online` event connects it: no attempt is spent on a network that is known to be down).
+   */
+  #connectWhenAllowed(): void {
+    this.#clearReconnectTimer()
+    if (this.#readyState === CLOSED || this.#suspended !== 0 || this.#controller !== undefined) return
+    if (this.#shared !== undefined && !this.#shared.leading) return
+    this.#waitingForNetwork = isOffline()
+    if (!this.#waitingForNetwork) this.#connect()
   }
 
   #dispatchMessage(type: string, data: string, lastEventId: string): void {
@@ -202,13 +338,18 @@ export class FetchEventSource extends EventTarget {
       const decoded = decodeBase64Utf8(data)
       if (decoded === undefined) {
         // Skipped and reported; the stream itself is fine, so it stays OPEN.
-        this.#dispatchError({ code: 'invalid-base64', message: `Event data is not valid base64 (event type "${printable(type)}")` })
+        this.#report({ code: 'invalid-base64', message: `Event data is not valid base64 (event type "${printable(type)}")` })
         return
       }
       data = decoded
     }
     this.#delivered = true
-    const event = new SourceMessageEvent(type, data, this.#origin, lastEventId)
+    const shared = this.#shared
+    if (shared?.leading) shared.send({ t: 'event', term: shared.term, type, data, lastEventId, origin: this.#origin })
+    this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
+  }
+
+  #deliver(event: SourceMessageEvent): void {
     this.dispatchEvent(event)
     const iterators = this.#iterators
     if (iterators !== undefined) for (const iterator of iterators) iterator.push(event)
@@ -216,6 +357,13 @@ export class FetchEventSource extends EventTarget {
 
   #dispatchError(details: FetchEventSourceErrorDetails): void {
     this.dispatchEvent(new FetchEventSourceErrorEvent(details))
+  }
+
+  /** An error event here, and, from a leader, in every page that shares the connection (with the state it leaves). */
+  #report(details: FetchEventSourceErrorDetails): void {
+    const shared = this.#shared
+    if (shared?.leading) shared.send({ t: 'error', term: shared.term, code: details.code, message: details.message, readyState: this.#readyState })
+    this.#dispatchError(details)
   }
 
   // ---- the connection -----------------------------------------------------------------------------------------
@@ -297,6 +445,8 @@ export class FetchEventSource extends EventTarget {
     this.#origin = originOf(response.url || this.url)
     this.#delivered = false
     this.#readyState = OPEN
+    const shared = this.#shared
+    if (shared?.leading) shared.send({ t: 'open', term: shared.term, origin: this.#origin })
     this.dispatchEvent(new Event('open'))
     if (controller !== this.#controller) {
       discard(response)
@@ -361,9 +511,10 @@ export class FetchEventSource extends EventTarget {
   #reestablish(details: FetchEventSourceErrorDetails): void {
     this.#endAttempt()
     // A connection that delivered an event did its job, and backoff starts over; one that ended empty failed.
-    const failures = this.#delivered ? (this.#failures = 0) : ++this.#failures
+    // Offline, an empty connection is the network's doing, not the server's: it does not grow the backoff.
+    const failures = this.#delivered ? (this.#failures = 0) : isOffline() ? this.#failures : ++this.#failures
     this.#readyState = CONNECTING
-    this.#dispatchError(details)
+    this.#report(details)
     if (this.#readyState === CONNECTING) this.#schedule(reconnectDelay(this.#reconnectionTime, failures, this.#settings.retry))
   }
 
@@ -373,6 +524,14 @@ export class FetchEventSource extends EventTarget {
    */
   #attemptFailed(details: FetchEventSourceErrorDetails, fatal: boolean): void {
     this.#endAttempt()
+    if (!fatal && isOffline()) {
+      // The browser knows the network is down: this attempt counts against neither maxAttempts nor the backoff,
+      // and the next one waits for `online`.
+      this.#readyState = CONNECTING
+      this.#report({ ...details, message: `${details.message} (offline: waiting for the network)` })
+      if (this.#readyState === CONNECTING) this.#waitingForNetwork = true
+      return
+    }
     const failures = ++this.#failures
     const policy = this.#settings.retry
     if (failures >= policy.maxAttempts) {
@@ -393,7 +552,7 @@ export class FetchEventSource extends EventTarget {
       return
     }
     this.#readyState = CONNECTING
-    this.#dispatchError(details)
+    this.#report(details)
     if (this.#readyState !== CONNECTING) return
     this.#schedule(this.#retryDelay(verdict, failures, details.response))
   }
@@ -416,6 +575,9 @@ export class FetchEventSource extends EventTarget {
   #fail(details: FetchEventSourceErrorDetails): void {
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
+    // Told before the teardown closes the channel: every page sharing the connection fails with it.
+    const shared = this.#shared
+    if (shared?.leading) shared.send({ t: 'error', term: shared.term, code: details.code, message: details.message, readyState: CLOSED })
     const iterators = this.#iterators
     this.#iterators = undefined
     this.#teardown()
@@ -427,10 +589,20 @@ export class FetchEventSource extends EventTarget {
   }
 
   #schedule(delay: number): void {
+    if (isOffline()) {
+      this.#waitingForNetwork = true
+      return
+    }
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
-      if (this.#readyState === CONNECTING) this.#connect()
+      if (this.#readyState === CONNECTING) this.#connectWhenAllowed()
     }, delay)
+  }
+
+  #clearReconnectTimer(): void {
+    if (this.#reconnectTimer === undefined) return
+    clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = undefined
   }
 
   /** Ends the current attempt, if any: its awaits see a stale controller and stop; its socket is released. */
@@ -448,10 +620,10 @@ export class FetchEventSource extends EventTarget {
   /** Everything `close()` and failures release, so nothing keeps a Node process alive afterwards. */
   #teardown(): void {
     this.#endAttempt()
-    if (this.#reconnectTimer !== undefined) {
-      clearTimeout(this.#reconnectTimer)
-      this.#reconnectTimer = undefined
-    }
+    this.#clearReconnectTimer()
+    this.#shared?.detach()
+    this.#unwatchPage?.()
+    this.#unwatchPage = undefined
     if (this.#onAbort !== undefined) {
       this.#settings.signal?.removeEventListener('abort', this.#onAbort)
       this.#onAbort = undefined

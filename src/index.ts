@@ -16,3 +16,4 @@ export {
   type FetchEventSourceErrorDetails,
 } from './errors.js'
 export type { BodySource, FetchEventSourceInit, HeadersSource, RetryErrorInfo, RetryPolicy } from './options.js'
+export type { SharedStatus } from './shared-connection.js'

@@ -1,4 +1,5 @@
 import type { FetchEventSourceErrorCode } from './errors.js'
+import { HIDDEN_GRACE_MS } from './page-life.js'
 
 // lib.dom's `HeadersInit` and `BodyInit`, read off `RequestInit`, which both lib.dom and `@types/node` declare: the
 // declarations then compile without the DOM lib (see event-source.ts).
@@ -79,6 +80,18 @@ export interface FetchEventSourceInit {
   retry?: RetryPolicy | undefined
   /** Milliseconds without a byte, while OPEN, after which the connection is dropped and re-established. */
   heartbeatTimeout?: number | undefined
+  /**
+   * Share one connection among every source created with the same key in the tabs, windows and workers of this
+   * origin (browsers with BroadcastChannel and Web Locks; ignored elsewhere). `true` keys it by the request:
+   * method, URL, static headers, string body and credentials. Headers or body given as functions need a string key.
+   */
+  shared?: boolean | string | undefined
+  /**
+   * Close the connection once the document has been hidden this many milliseconds (`true`: 30000), and reconnect
+   * with `Last-Event-ID` as soon as it is visible again. Meanwhile the source is CONNECTING and dispatches nothing.
+   * Default false.
+   */
+  pauseWhenHidden?: boolean | number | undefined
 }
 
 const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
@@ -103,6 +116,10 @@ export interface Settings {
   retry: Required<Omit<RetryPolicy, 'shouldRetry'>> & Pick<RetryPolicy, 'shouldRetry'>
   /** 0 when off. */
   heartbeatTimeout: number
+  /** The sharing key, true to key by the request (resolved by the source, which knows the absolute URL), or false. */
+  shared: string | boolean
+  /** The hidden grace period in milliseconds, or -1 when off. */
+  pauseWhenHidden: number
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -155,6 +172,14 @@ function validate(options: FetchEventSourceInit): Settings {
     invalid('heartbeatTimeout', 'a non-negative number of milliseconds', heartbeatTimeout)
   }
 
+  const shared = options.shared === undefined ? false : options.shared
+  if (typeof shared !== 'boolean' && (typeof shared !== 'string' || shared === '')) invalid('shared', 'a boolean or a non-empty string', shared)
+
+  const pause = options.pauseWhenHidden
+  if (pause !== undefined && typeof pause !== 'boolean' && (typeof pause !== 'number' || !(pause >= 0) || pause === Infinity)) {
+    invalid('pauseWhenHidden', 'a boolean or a finite non-negative number of milliseconds', pause)
+  }
+
   const signal = options.signal
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
     invalid('signal', 'an AbortSignal', signal)
@@ -176,6 +201,8 @@ function validate(options: FetchEventSourceInit): Settings {
     signal,
     retry: readRetryPolicy(options.retry),
     heartbeatTimeout: heartbeatTimeout === Infinity ? 0 : heartbeatTimeout,
+    shared,
+    pauseWhenHidden: pause === true ? HIDDEN_GRACE_MS : pause === undefined || pause === false ? -1 : pause,
   }
 }
 

@@ -1,0 +1,91 @@
+// The page's life as a source sees it: the network going away and coming back, the document hidden for a while,
+// the page frozen or put in the back/forward cache. Each source listens on its own and removes its listeners when
+// it closes, so nothing here outlives the source. Where an API is missing (Node, Deno, Bun, a worker has no
+// document), its part is simply not watched.
+
+/** Why a source holds no connection on purpose; a bit set, so a page both hidden and frozen resumes once. */
+export const HIDDEN = 1
+export const FROZEN = 2
+
+/** The default grace period of `pauseWhenHidden: true`, in milliseconds. */
+export const HIDDEN_GRACE_MS = 30_000
+
+export interface PageLifeHooks {
+  /** Give up the connection until `resume(reason)`; silent (no `error`), since nothing failed. */
+  suspend(reason: number): void
+  resume(reason: number): void
+  /** The network came back: a source waiting for it, or for a backoff delay, connects now. */
+  online(): void
+  /** The network went away: a pending backoff delay becomes a wait for `online`. */
+  offline(): void
+}
+
+interface Scope {
+  addEventListener?: (type: string, listener: (event: any) => void) => void
+  removeEventListener?: (type: string, listener: (event: any) => void) => void
+  navigator?: { onLine?: unknown }
+  document?: Document
+}
+
+/** False only where the runtime says so: Node, Deno and Bun have no `navigator.onLine`, so they are never offline. */
+export function isOffline(): boolean {
+  return (globalThis as Scope).navigator?.onLine === false
+}
+
+/** Whether there is a page life to watch here: a window or worker with `online`/`offline` events. */
+export function canWatchPage(): boolean {
+  const scope = globalThis as Scope
+  return typeof scope.addEventListener === 'function' && typeof scope.navigator?.onLine === 'boolean'
+}
+
+/**
+ * Starts watching for `hooks` (only where `canWatchPage()`). `hiddenGraceMs` is how long the document may stay hidden before the source
+ * suspends (`pauseWhenHidden`), or -1 not to watch visibility. Returns what stops the watching.
+ */
+export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => void {
+  const scope = globalThis as Required<Pick<Scope, 'addEventListener' | 'removeEventListener'>> & Scope
+  const doc = typeof scope.document === 'object' && scope.document !== null ? scope.document : undefined
+  const windowListeners: Array<[string, (event: any) => void]> = [
+    ['online', () => hooks.online()],
+    ['offline', () => hooks.offline()],
+  ]
+  const documentListeners: Array<[string, (event: any) => void]> = []
+  let hiddenTimer: ReturnType<typeof setTimeout> | undefined
+
+  if (doc !== undefined) {
+    // A page entering the back/forward cache must not hold a request open: Chromium refuses to cache a page with
+    // an outstanding fetch. `pagehide` without `persisted` is a real unload, where the page's teardown aborts
+    // everything anyway. (`unload` is never listened to: its mere listener keeps a page out of the cache.)
+    windowListeners.push(
+      ['pagehide', (event: { persisted?: boolean }) => event.persisted === true && hooks.suspend(FROZEN)],
+      ['pageshow', (event: { persisted?: boolean }) => event.persisted === true && hooks.resume(FROZEN)],
+    )
+    // Page Lifecycle: a frozen page runs no tasks, so its socket would sit unread until the server or a proxy
+    // drops it; closing first and reconnecting on `resume` with Last-Event-ID loses nothing.
+    documentListeners.push(['freeze', () => hooks.suspend(FROZEN)], ['resume', () => hooks.resume(FROZEN)])
+    if (hiddenGraceMs >= 0) {
+      const onVisibility = (): void => {
+        if (doc.visibilityState === 'hidden') {
+          hiddenTimer ??= setTimeout(() => {
+            hiddenTimer = undefined
+            hooks.suspend(HIDDEN)
+          }, hiddenGraceMs)
+        } else {
+          if (hiddenTimer !== undefined) clearTimeout(hiddenTimer)
+          hiddenTimer = undefined
+          hooks.resume(HIDDEN)
+        }
+      }
+      documentListeners.push(['visibilitychange', onVisibility])
+      // A source created in a background tab starts its grace period at once.
+      if (doc.visibilityState === 'hidden') onVisibility()
+    }
+  }
+  for (const [type, listener] of windowListeners) scope.addEventListener(type, listener)
+  for (const [type, listener] of documentListeners) doc?.addEventListener(type, listener)
+  return () => {
+    if (hiddenTimer !== undefined) clearTimeout(hiddenTimer)
+    for (const [type, listener] of windowListeners) scope.removeEventListener(type, listener)
+    for (const [type, listener] of documentListeners) doc?.removeEventListener(type, listener)
+  }
+}

@@ -1,0 +1,207 @@
+// One HTTP connection for every source created with the same `shared` key in the tabs, windows and workers of one
+// origin. Each source is a participant: all of them queue for one Web Lock, and the holder (the leader) opens the
+// connection and passes what it sees to the others through a BroadcastChannel. When the leader goes away (close(),
+// a closed or crashed tab, a page entering the back/forward cache) the browser releases its lock and the next
+// participant in the queue takes over, resuming from the last event ID it was passed.
+//
+// The messages, all on one channel, each carrying the term (a random id per leadership) of the leader that sent it:
+//   lead   a new leader starts its term; older terms' messages are dropped from then on
+//   state  the leader's readyState, lastEventId and origin, in answer to a participant's hello
+//   event  one message event: type, data, lastEventId, origin
+//   open   the connection was (re)established
+//   error  an error event: code, message, and the readyState it leaves behind
+//   bye    the leader closed on purpose: whoever leads next need not wait for stragglers
+// and from a participant without a term: hello (asks the leader for its state).
+
+/**
+ * How long a new leader waits, after a leader that vanished without a `bye`, before connecting: the browser may
+ * hand over the lock before it delivers the last messages the old leader posted, and the new leader must resume
+ * after them, not before (which would replay events to pages that already have them).
+ */
+const SETTLE_MS = 150
+const PREFIX = 'fetch-eventsource:'
+
+export type SharedMessage =
+  | { t: 'hello' }
+  | { t: 'lead' | 'bye'; term: string }
+  | { t: 'state'; term: string; readyState: number; lastEventId: string; origin: string }
+  | { t: 'event'; term: string; type: string; data: string; lastEventId: string; origin: string }
+  | { t: 'open'; term: string; origin: string }
+  | { t: 'error'; term: string; code: string | number; message: string; readyState: number }
+
+/** What a participant does with what the leader passes on, and what it does when it becomes the leader. */
+export interface SharedParticipant {
+  /** This participant now holds the lock: open the connection. */
+  lead(): void
+  /** A message from the current leader (never `hello`, `lead` or `bye`). */
+  receive(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void
+  /** Someone asked for the leader's state: answered only by the leader. */
+  state(): { readyState: number; lastEventId: string; origin: string }
+}
+
+interface LockManagerLike {
+  request(name: string, options: { signal: AbortSignal }, callback: () => Promise<void>): Promise<unknown>
+  query?(): Promise<{ held?: Array<{ name?: string; clientId?: string }>; pending?: Array<{ name?: string; clientId?: string }> }>
+}
+
+function locks(): LockManagerLike | undefined {
+  const scope = globalThis as { navigator?: { locks?: LockManagerLike }; process?: { versions?: { node?: string } }; Deno?: unknown }
+  // Node 24 and Deno have both APIs, but a server process gains nothing from it and the feature is documented as
+  // browser-only: one connection per key per process is the caller's own choice there.
+  if (scope.process?.versions?.node !== undefined || scope.Deno !== undefined) return undefined
+  const manager = scope.navigator?.locks
+  return typeof BroadcastChannel === 'function' && typeof manager?.request === 'function' ? manager : undefined
+}
+
+/** Whether `shared` can work here: a browser with both BroadcastChannel and Web Locks. */
+export function sharingSupported(): boolean {
+  return locks() !== undefined
+}
+
+/** How many sources, and in how many tabs or workers, share the connection of `key` right now. */
+export interface SharedStatus {
+  key: string
+  /** This source holds the connection. */
+  leader: boolean
+  /** Sources sharing the key in this profile, this one included. */
+  sources: number
+  /** Distinct tabs, windows and workers they live in. */
+  contexts: number
+}
+
+export async function sharedStatus(key: string, leader: boolean): Promise<SharedStatus> {
+  const snapshot = (await locks()?.query?.()) ?? {}
+  const name = PREFIX + key
+  const mine = [...(snapshot.held ?? []), ...(snapshot.pending ?? [])].filter((lock) => lock.name === name)
+  return { key, leader, sources: mine.length, contexts: new Set(mine.map((lock) => lock.clientId)).size }
+}
+
+export class SharedConnection {
+  readonly key: string
+  readonly #participant: SharedParticipant
+  #channel: BroadcastChannel | undefined
+  /** Aborts the pending lock request, or (once granted) ends the held lock's callback. */
+  #quit: AbortController | undefined
+  #release: (() => void) | undefined
+  /** The term of the leader this participant listens to; undefined until it hears one. */
+  #term: string | undefined
+  /** The current term ended with a `bye`: its messages are all delivered. */
+  #ended = false
+  /** This participant's own term while it leads. */
+  #leading: string | undefined
+
+  constructor(key: string, participant: SharedParticipant) {
+    this.key = key
+    this.#participant = participant
+  }
+
+  get leading(): boolean {
+    return this.#leading !== undefined
+  }
+
+  /** Joins: listens, queues for the lock, and asks a sitting leader for its state. */
+  attach(): void {
+    const manager = locks()
+    if (manager === undefined || this.#channel !== undefined) return
+    const channel = new BroadcastChannel(PREFIX + this.key)
+    this.#channel = channel
+    this.#term = undefined
+    this.#ended = false
+    channel.onmessage = (event) => this.#onMessage(event.data as SharedMessage)
+    const quit = new AbortController()
+    this.#quit = quit
+    manager
+      .request(PREFIX + this.key, { signal: quit.signal }, () => {
+        if (quit.signal.aborted) return Promise.resolve()
+        return new Promise<void>((resolve) => {
+          this.#release = resolve
+          this.#takeOver(quit.signal)
+        })
+      })
+      // Aborted while queued (close, detach): nothing to do.
+      .catch(() => {})
+    channel.postMessage({ t: 'hello' } satisfies SharedMessage)
+  }
+
+  /** Leaves: a leader says bye and releases the lock (the next participant takes over); a follower leaves the queue. */
+  detach(): void {
+    const channel = this.#channel
+    if (channel === undefined) return
+    if (this.#leading !== undefined) channel.postMessage({ t: 'bye', term: this.#leading } satisfies SharedMessage)
+    this.#channel = undefined
+    this.#leading = undefined
+    channel.onmessage = null
+    channel.close()
+    this.#quit?.abort()
+    this.#quit = undefined
+    this.#release?.()
+    this.#release = undefined
+  }
+
+  /** Passes a message on to every other participant; only the leader speaks. */
+  send(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void {
+    if (this.#leading !== undefined) this.#channel?.postMessage(message)
+  }
+
+  /** The leader's term, stamped on what it sends. */
+  get term(): string {
+    return this.#leading ?? ''
+  }
+
+  #takeOver(signal: AbortSignal): void {
+    const start = (): void => {
+      if (signal.aborted || this.#channel === undefined) return
+      const term = randomTerm()
+      this.#leading = term
+      this.#term = term
+      this.#ended = false
+      this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
+      this.#participant.lead()
+    }
+    // The first leader, or one that said bye, left nothing in flight.
+    if (this.#term === undefined || this.#ended) start()
+    else setTimeout(start, SETTLE_MS)
+  }
+
+  #onMessage(message: SharedMessage): void {
+    // Same-origin contexts only can post here, but a page's other scripts may use the name: check the shape.
+    if (typeof message !== 'object' || message === null) return
+    if (message.t === 'hello') {
+      if (this.#leading !== undefined) this.send({ t: 'state', term: this.#leading, ...this.#participant.state() })
+      return
+    }
+    if (typeof message.term !== 'string' || this.#leading !== undefined) return
+    if (message.t === 'lead') {
+      this.#term = message.term
+      this.#ended = false
+      return
+    }
+    this.#term ??= message.term
+    if (message.term !== this.#term) return
+    if (message.t === 'bye') this.#ended = true
+    else if (message.t === 'event' || message.t === 'open' || message.t === 'error' || message.t === 'state') this.#participant.receive(message)
+  }
+}
+
+function randomTerm(): string {
+  return typeof crypto?.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`
+}
+
+/**
+ * The key `shared: true` stands for: the request itself (method, absolute URL, headers, string body and
+ * credentials mode), so two sources share only when they would send the same request. Functions for headers or
+ * body compute a different request per attempt, so they need a key of the caller's choosing.
+ */
+export function sharedKey(
+  url: string,
+  method: string,
+  headers: unknown,
+  body: unknown,
+  withCredentials: boolean,
+): string {
+  if (typeof headers === 'function' || (body != null && typeof body !== 'string')) {
+    throw new TypeError('FetchEventSource: shared: true needs headers and body that are not functions (and a string body); pass shared: "your-key" instead')
+  }
+  const headerList = headers === undefined ? [] : [...new Headers(headers as HeadersInit)]
+  return JSON.stringify([method.toUpperCase(), url, headerList, body ?? null, withCredentials])
+}
