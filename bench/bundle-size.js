@@ -58,7 +58,64 @@ export async function runBundleSize() {
       rows[e.name] = { label: e.label, error: String(err.message || err).split('\n')[0] }
     }
   }
-  return { title: 'Bundle size (esbuild --bundle --minify, ESM, browser)', date: new Date().toISOString(), esbuild: esbuild.version, clients: rows, modules: await moduleSizes() }
+  return {
+    title: 'Bundle size (esbuild --bundle --minify, ESM, browser)',
+    date: new Date().toISOString(),
+    esbuild: esbuild.version,
+    clients: rows,
+    modules: await moduleSizes(),
+    features: await featureCosts(),
+  }
+}
+
+/**
+ * What a feature adds to the bundle: src/ bundled whole, then again with the feature's module replaced by a stub
+ * that does nothing (its glue in fetch-event-source.ts stays, so the difference is the module's own share).
+ */
+const FEATURES = [
+  {
+    name: '`shared` (src/shared-connection.ts)',
+    module: 'shared-connection',
+    stub: `export class SharedConnection {}; export const sharedKey = () => ''; export const sharedStatus = async () => null; export const sharingSupported = () => false`,
+  },
+  {
+    name: 'offline, hidden, frozen (src/page-life.ts)',
+    module: 'page-life',
+    stub: `export const HIDDEN_GRACE_MS = 30000; export const canWatchPage = () => false; export const isOffline = () => false; export const watchPage = () => () => {}`,
+  },
+]
+
+async function featureCosts() {
+  const build = async (stubbed) => {
+    /** @type {import('esbuild').Plugin} */
+    const stubs = {
+      name: 'stub',
+      setup(b) {
+        b.onResolve({ filter: /\.\/(shared-connection|page-life)\.js$/ }, (args) => {
+          const feature = stubbed.find((f) => args.path === `./${f.module}.js`)
+          return feature ? { path: feature.module, namespace: 'stub' } : { path: join(ROOT, 'src', args.path.replace(/\.js$/, '.ts')) }
+        })
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubbed.find((f) => f.module === args.path)?.stub, loader: 'js' }))
+      },
+    }
+    const result = await esbuild.build({
+      entryPoints: [join(ROOT, 'src/index.ts')],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+      plugins: [stubs],
+    })
+    return gzipSync(result.outputFiles[0].contents, { level: 9 }).length
+  }
+  const whole = await build([])
+  const rows = [{ feature: 'everything (src/ bundled)', gzip: whole }]
+  for (const feature of FEATURES) rows.push({ feature: feature.name, gzip: whole - (await build([feature])) })
+  rows.push({ feature: 'without both', gzip: await build(FEATURES) })
+  return rows
 }
 
 /**
@@ -87,6 +144,11 @@ export function bundleTable(b) {
     lines.push('', 'Our modules, each minified and gzipped alone (the bundle compresses them together, so it is smaller than the sum):', '')
     lines.push('| module | min | min+gzip |', '|---|---:|---:|')
     for (const m of b.modules) lines.push(`| ${m.module} | ${m.min} B | ${m.gzip} B |`)
+  }
+  if (b.features?.length) {
+    lines.push('', 'What each feature adds to the min+gzip bundle (the module replaced by a no-op stub; its glue in the class stays):', '')
+    lines.push('| feature | min+gzip |', '|---|---:|')
+    for (const f of b.features) lines.push(`| ${f.feature} | ${f.gzip} B |`)
   }
   return lines.join('\n')
 }

@@ -27,9 +27,27 @@ interface Scope {
   document?: Document
 }
 
-/** False only where the runtime says so: Node, Deno and Bun have no `navigator.onLine`, so they are never offline. */
+/**
+ * Whether the browser has said it went offline: an `offline` event, with no `online` since and `navigator.onLine`
+ * still false. `navigator.onLine` alone is not trusted: a machine whose only network is loopback (a container
+ * with `--network none`) reports false for good while a local server answers, and a source that believed it
+ * would never reconnect. A page that loads while offline therefore retries as usual until `online`, which
+ * connects it at once. Node, Deno and Bun have no such events: never offline.
+ */
 export function isOffline(): boolean {
-  return (globalThis as Scope).navigator?.onLine === false
+  return wentOffline && (globalThis as Scope).navigator?.onLine === false
+}
+
+let wentOffline = false
+let trackingNetwork = false
+
+/** One pair of listeners per page, installed with the first source and kept: later sources know the state too. */
+function trackNetwork(scope: Required<Pick<Scope, 'addEventListener'>>): void {
+  if (trackingNetwork) return
+  trackingNetwork = true
+  // Installed before any source's own listeners, so those see the new state when they run.
+  scope.addEventListener('offline', () => (wentOffline = true))
+  scope.addEventListener('online', () => (wentOffline = false))
 }
 
 /** Whether there is a page life to watch here: a window or worker with `online`/`offline` events. */
@@ -44,6 +62,7 @@ export function canWatchPage(): boolean {
  */
 export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => void {
   const scope = globalThis as Required<Pick<Scope, 'addEventListener' | 'removeEventListener'>> & Scope
+  trackNetwork(scope)
   const doc = typeof scope.document === 'object' && scope.document !== null ? scope.document : undefined
   const windowListeners: Array<[string, (event: any) => void]> = [
     ['online', () => hooks.online()],

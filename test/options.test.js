@@ -37,6 +37,15 @@ const typeErrors = {
   'invalid header name': { headers: { 'bad name': 'v' } },
   'body on GET': { body: 'x' },
   'body on HEAD': { method: 'HEAD', body: 'x' },
+  'shared as an empty string': { shared: '' },
+  'shared as a number': { shared: 1 },
+  'shared: true with a headers function': { shared: true, headers: () => ({}) },
+  'shared: true with a body function': { shared: true, method: 'POST', body: () => 'x' },
+  'shared: true with a non-string body': { shared: true, method: 'POST', body: new URLSearchParams('a=1') },
+  'negative pauseWhenHidden': { pauseWhenHidden: -1 },
+  'Infinity pauseWhenHidden': { pauseWhenHidden: Infinity },
+  'NaN pauseWhenHidden': { pauseWhenHidden: NaN },
+  'string pauseWhenHidden': { pauseWhenHidden: '1000' },
 }
 
 for (const [name, init] of Object.entries(typeErrors)) {
@@ -88,4 +97,30 @@ test('an already-aborted signal never connects', async () => {
   await new Promise((resolve) => setTimeout(resolve, 20))
   assert.equal(calls, 0)
   assert.equal(events, 0)
+})
+
+test('shared: true without a key of its own names the fix; a string key accepts any headers and body', () => {
+  assert.throws(() => new FetchEventSource(url, { shared: true, headers: () => ({}) }), /shared: "your-key"/)
+  const source = new FetchEventSource(url, { fetch: noFetch, shared: 'feed', method: 'POST', headers: () => ({}), body: () => 'x' })
+  assert.equal(source.readyState, FetchEventSource.CONNECTING)
+  source.close()
+})
+
+// Node has BroadcastChannel (and Node 24 Web Locks), but sharing is documented as a browser feature: here a shared
+// source connects on its own, like any other, and reports no sharing.
+test('in Node, shared and pauseWhenHidden are accepted and change nothing: the source makes its own request', async () => {
+  const requests = []
+  const fetch = async (input, init) => {
+    requests.push([String(input), init.method])
+    return new Response('data: one\n\n', { headers: { 'content-type': 'text/event-stream' } })
+  }
+  const sources = [
+    new FetchEventSource(url, { fetch, shared: true, pauseWhenHidden: true }),
+    new FetchEventSource(url, { fetch, shared: true, pauseWhenHidden: 0 }),
+  ]
+  const messages = await Promise.all(sources.map((source) => new Promise((resolve) => (source.onmessage = (event) => resolve(event.data)))))
+  assert.deepEqual(messages, ['one', 'one'])
+  assert.deepEqual(requests, [[url, 'GET'], [url, 'GET']], 'one request per source')
+  assert.deepEqual(await Promise.all(sources.map((source) => source.sharedStatus())), [null, null])
+  for (const source of sources) source.close()
 })

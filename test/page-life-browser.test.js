@@ -94,9 +94,10 @@ describe('page life in Chromium', () => {
     const statuses = await Promise.all(pages.map((page) => page.evaluate(() => /** @type {any} */ (window).source.sharedStatus())))
     assert.equal(statuses.filter((s) => s.leader).length, 1, 'exactly one page leads')
     for (const s of statuses) assert.deepEqual({ sources: s.sources, contexts: s.contexts }, { sources: 3, contexts: 3 })
-    for (const page of pages) assert.equal(await page.evaluate(() => /** @type {any} */ (window).ids[0]), 1, 'every page starts at event 1')
-
     const leaderIndex = statuses.findIndex((s) => s.leader)
+    // The leader's request started the stream; a page that joins later receives from then on, like a tab opened later.
+    assert.equal((await idsOf(pages[leaderIndex]))[0], 1, 'the leader starts at event 1')
+    for (const page of pages) assertContiguous(await idsOf(page), 'before the handover')
     const [leader] = pages.splice(leaderIndex, 1)
     const first = server.requests[before]
     const closedAt = Date.now()
@@ -104,6 +105,7 @@ describe('page life in Chromium', () => {
     await server.waitFor('the leader page closes: a second request', () => server?.requests.length === before + 2, HANDOVER_MS + 1_000)
     const second = server.requests[before + 1]
     assert.ok(second.openedAt - closedAt <= HANDOVER_MS, `handover took ${second.openedAt - closedAt} ms`)
+    t.diagnostic(`handover: the new request ${second.openedAt - closedAt} ms after the leader page closed`)
     await server.waitFor('the first connection ended', () => first.endedAt !== undefined)
     assert.match(second.lastEventId, /^[1-9]\d*$/, 'the takeover resumes with the last event ID passed on')
 
@@ -137,6 +139,25 @@ describe('page life in Chromium', () => {
     for (const page of pages) assert.deepEqual(page.errors, [])
   })
 
+  // Past the six connections per host that HTTP/1.1 allows a browser: eight tabs, one request.
+  test('shared: eight pages of one profile, one request, the same events', { timeout: TEST_TIMEOUT }, async (t) => {
+    assert.ok(server)
+    const context = await newContext(t)
+    const before = server.requests.length
+    const pages = []
+    for (let i = 0; i < 8; i++) pages.push(await openPage(context))
+    for (const page of pages) await page.evaluate(() => /** @type {any} */ (window).startSource({ shared: 'ticks' }))
+    for (const page of pages) await moreThan(page, 5)
+    assert.equal(server.requests.length - before, 1, 'one request for eight pages')
+    const statuses = await Promise.all(pages.map((page) => page.evaluate(() => /** @type {any} */ (window).source.sharedStatus())))
+    assert.deepEqual(statuses.map((s) => [s.key, s.sources, s.contexts]), Array(8).fill(['ticks', 8, 8]))
+    const leader = pages[statuses.findIndex((s) => s.leader)]
+    assert.equal((await idsOf(leader))[0], 1, 'the leader starts at event 1')
+    for (const page of pages) assertContiguous(await idsOf(page), 'each of eight pages')
+    for (const page of pages) await page.evaluate(() => /** @type {any} */ (window).source.close())
+    await server.waitFor('the last close ends the connection', () => server?.requests[before].endedAt !== undefined, 5_000)
+  })
+
   test('offline: no attempt is made while offline; back online, the reconnect is immediate', { timeout: TEST_TIMEOUT }, async (t) => {
     assert.ok(server)
     const context = await newContext(t)
@@ -163,6 +184,7 @@ describe('page life in Chromium', () => {
     await context.setOffline(false)
     await server.waitFor('back online: a new request', () => server?.requests.length === before + 1, 5_000)
     assert.ok(server.requests[before].openedAt - onlineAt <= ONLINE_MS, `reconnected ${server.requests[before].openedAt - onlineAt} ms after online`)
+    t.diagnostic(`online: the new request ${server.requests[before].openedAt - onlineAt} ms after the network came back`)
     assert.equal(server.requests[before].lastEventId, String((await idsOf(page)).at(-1) ?? ''), 'with the last event ID')
     const count = (await idsOf(page)).length
     await moreThan(page, count + 3)

@@ -24,6 +24,10 @@ new FetchEventSource(url, { lastEventId: 5 })
 new FetchEventSource(url, { maxBufferSize: '1024' })
 // @ts-expect-error heartbeatTimeout is a number of milliseconds
 new FetchEventSource(url, { heartbeatTimeout: '45s' })
+// @ts-expect-error shared is a boolean or a string key
+new FetchEventSource(url, { shared: 1 })
+// @ts-expect-error pauseWhenHidden is a boolean or milliseconds
+new FetchEventSource(url, { pauseWhenHidden: '30s' })
 // @ts-expect-error decodeBase64 is a boolean
 new FetchEventSource(url, { decodeBase64: 1 })
 // @ts-expect-error fetch is a function like fetch

@@ -10,6 +10,7 @@ import {
   type FetchEventSourceInit,
   type FetchEventSourceMessageEvent,
   type RetryPolicy,
+  type SharedStatus,
 } from 'fetch-eventsource'
 
 declare function getToken(): Promise<string>
@@ -79,10 +80,19 @@ const init: FetchEventSourceInit = {
   redirect: 'error',
   lastEventIdIn: 'both',
   lastEventIdParam: 'lastEventID',
+  shared: 'llm-session-42',
+  pauseWhenHidden: 60_000,
 }
 const post = new FetchEventSource(new URL('https://example.com/llm'), init)
 new FetchEventSource('/relative', { headers: [['x-a', '1']], body: 'text' })
 new FetchEventSource('/relative', { headers: new Headers({ accept: 'text/event-stream' }), body: null })
+new FetchEventSource('/prices', { shared: true, pauseWhenHidden: true })
+
+// Sharing status: null when the source does not share.
+export async function sharing(source: FetchEventSource): Promise<string> {
+  const status: SharedStatus | null = await source.sharedStatus()
+  return status === null ? 'own connection' : `${status.key}: ${status.sources} sources in ${status.contexts} contexts, leader ${status.leader}`
+}
 
 // Async iteration: every event type; a fatal failure rejects with FetchEventSourceError.
 export async function consume(): Promise<string[]> {
