@@ -116,6 +116,8 @@ export class FetchEventSource extends EventTarget {
       this.#readyState = CLOSED
       return
     }
+    // Created now, so sharedStatus() answers from the start; it joins the others with the first connection attempt.
+    if (key !== false && sharingSupported()) this.#shared = joinShared(this, key)
     if (signal !== undefined) {
       this.#onAbort = () => this.close()
       signal.addEventListener('abort', this.#onAbort, { once: true })
@@ -130,12 +132,8 @@ export class FetchEventSource extends EventTarget {
         return
       }
       if (canWatchPage()) this.#unwatchPage = startPageLife(this)
-      if (key !== false && sharingSupported()) {
-        this.#shared = joinShared(this, key)
-        if (this.#suspended === 0) this.#shared.attach()
-      } else {
-        this.#connectWhenAllowed()
-      }
+      if (this.#shared === undefined) this.#connectWhenAllowed()
+      else if (this.#suspended === 0) this.#shared.attach()
     })
   }
 
@@ -175,7 +173,7 @@ export class FetchEventSource extends EventTarget {
    */
   sharedStatus(): Promise<SharedStatus | null> {
     const shared = this.#shared
-    return shared === undefined || this.#readyState === CLOSED ? Promise.resolve(null) : sharedStatus(shared.key, shared.leading)
+    return shared === undefined || this.#readyState === CLOSED ? Promise.resolve(null) : sharedStatus(shared.key, shared.holdsLock)
   }
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */

@@ -72,11 +72,13 @@ export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => vo
   let hiddenTimer: ReturnType<typeof setTimeout> | undefined
 
   if (doc !== undefined) {
-    // A page entering the back/forward cache must not hold a request open: Chromium refuses to cache a page with
-    // an outstanding fetch. `pagehide` without `persisted` is a real unload, where the page's teardown aborts
-    // everything anyway. (`unload` is never listened to: its mere listener keeps a page out of the cache.)
+    // A page entering the back/forward cache (`pagehide` with `persisted`) must not hold a request open: Chromium
+    // refuses to cache a page with an outstanding fetch. A page being unloaded (without `persisted`) is closed the
+    // same way: its teardown would abort the request anyway, and a source leading a shared connection says bye
+    // first, so the next tab takes over without waiting for stragglers. Only a cached page comes back, with
+    // `pageshow` and `persisted`. (`unload` is never listened to: its mere listener keeps a page out of the cache.)
     windowListeners.push(
-      ['pagehide', (event: { persisted?: boolean }) => event.persisted === true && hooks.suspend(FROZEN)],
+      ['pagehide', () => hooks.suspend(FROZEN)],
       ['pageshow', (event: { persisted?: boolean }) => event.persisted === true && hooks.resume(FROZEN)],
     )
     // Page Lifecycle: a frozen page runs no tasks, so its socket would sit unread until the server or a proxy

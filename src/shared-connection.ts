@@ -99,6 +99,11 @@ export class SharedConnection {
     return this.#leading !== undefined
   }
 
+  /** Holds the lock: leads, or is about to (waiting for a vanished leader's last messages). */
+  get holdsLock(): boolean {
+    return this.#release !== undefined
+  }
+
   /** Joins: listens, queues for the lock, and asks a sitting leader for its state. */
   attach(): void {
     const manager = locks()

@@ -19,17 +19,20 @@ import {
   badgeHistory,
   launchChromium,
   openPage,
+  openTab,
   quietPeriod,
   recordBadge,
   requestsTo,
   screenshot,
   waitFor,
 } from '../e2e/demo/harness.js'
-import { chatMessages, joinChat, readAnswer, readStocks, sendChat, waitForMessage, waitForOnline } from '../e2e/demo/pages.js'
+import { chatMessages, joinChat, readAnswer, readSharing, readStocks, sendChat, waitForMessage, waitForOnline, waitForTicks } from '../e2e/demo/pages.js'
 
 /** @typedef {import('../e2e/demo/harness.js').DemoPage} DemoPage */
 
 const TEST_TIMEOUT = 30_000
+/** The library's handover budget: a new request within this long after the leading tab closes. */
+const HANDOVER_MS = 2_000
 
 /** @type {import('playwright-core').Browser | undefined} */
 let browser
@@ -57,6 +60,36 @@ async function open(t, pathname, options) {
   const demo = await openPage(browser, server.url + pathname, options)
   t.after(() => demo.context.close())
   return demo
+}
+
+/**
+ * Opens `pathname` as one more tab of `demo`'s context (same profile: shared locks and channels); closed with the
+ * context, or when the test ends.
+ * @param {import('node:test').TestContext} t
+ * @param {DemoPage} demo
+ * @param {string} pathname
+ */
+async function openAnotherTab(t, demo, pathname) {
+  assert.ok(server, 'demo server is up')
+  const tab = await openTab(demo.context, server.url + pathname)
+  t.after(() => tab.page.close().catch(() => {}))
+  return tab
+}
+
+/**
+ * Waits until the stock page shows its six rows with prices and its badge is open.
+ * @param {DemoPage} demo
+ */
+function waitForTable(demo) {
+  return waitFor(
+    demo,
+    'the snapshot: six rows with prices, badge open',
+    () =>
+      document.getElementById('state')?.dataset.state === 'open' &&
+      document.querySelectorAll('#quotes tr').length === 6 &&
+      [...document.querySelectorAll('#quotes td.price')].every((td) => /^\d[\d,]*\.\d\d$/.test(td.textContent ?? '')) &&
+      /^\d+$/.test(document.getElementById('last-id')?.textContent ?? ''),
+  )
 }
 
 /**
@@ -127,6 +160,11 @@ describe('demo pages in Chromium', () => {
     }
     assert.equal((await badge(demo)).state, 'open')
     assert.equal(requestsTo(demo, '/price').length, 1, 'one connection to /price, no reconnects')
+    // Alone in its context (its own browser profile): the only tab sharing, so it holds the connection.
+    await waitFor(demo, 'the sharing header', () => document.getElementById('shared-status')?.textContent !== 'Connecting…')
+    const sharing = await readSharing(demo)
+    assert.match(sharing.label, /^This tab: [A-Z2-9]{3}$/)
+    assert.equal(sharing.status, 'Shared by 1 tab · this tab holds the connection')
 
     if (SCREENSHOTS) {
       // Let the sparklines grow for the picture (about 7 s at 300 ms a tick).
@@ -134,6 +172,73 @@ describe('demo pages in Chromium', () => {
       await screenshot(demo, 'stocks')
     }
     await assertHealthy(demo)
+  })
+
+  test('stock page: two tabs share one connection; when the tab holding it closes, the other takes over', { timeout: TEST_TIMEOUT }, async (t) => {
+    const first = await open(t, '/stocks')
+    await waitForTable(first)
+    const second = await openAnotherTab(t, first, '/stocks')
+    const tabs = [first, second]
+    await waitForTable(second) // drawn from the table the holding tab passed on: the server's snapshot came before it
+
+    // Both headers settle on "2 tabs", one holding the connection, the other naming it.
+    for (const demo of tabs) {
+      await waitFor(demo, 'the header to show two tabs and who holds the connection', () =>
+        /^Shared by 2 tabs · (this tab|tab [A-Z2-9]{3}) holds the connection$/.test(document.getElementById('shared-status')?.textContent ?? ''),
+      )
+    }
+    const headers = await Promise.all(tabs.map(readSharing))
+    for (const header of headers) assert.match(header.label, /^This tab: [A-Z2-9]{3}$/)
+    const holding = headers.filter((h) => h.status === 'Shared by 2 tabs · this tab holds the connection')
+    assert.equal(holding.length, 1, `exactly one tab holds the connection: ${JSON.stringify(headers)}`)
+    const leaderIndex = headers.indexOf(holding[0])
+    const leader = tabs[leaderIndex]
+    const follower = tabs[1 - leaderIndex]
+    const leaderLabel = headers[leaderIndex].label.slice('This tab: '.length)
+    assert.equal(headers[1 - leaderIndex].status, `Shared by 2 tabs · tab ${leaderLabel} holds the connection`)
+    assert.equal(leader, first, 'the tab that connected first holds the connection')
+
+    // Both tables update from the one connection.
+    for (const demo of tabs) {
+      const now = await waitForTicks(demo, 2)
+      assert.deepEqual(now.rows.map((r) => [r.symbol, r.name]), DEFAULT_SYMBOLS.map((s) => [s.symbol, s.name]))
+      for (const row of now.rows) assert.ok(row.sparkPoints >= 3, `${row.symbol} sparkline has its points`)
+    }
+    assert.equal(requestsTo(leader, '/price').length, 1, 'the holding tab made the one request')
+    assert.equal(requestsTo(follower, '/price').length, 0, 'the other tab made none')
+    for (const demo of tabs) assert.equal((await badge(demo)).state, 'open')
+
+    await assertHealthy(leader)
+
+    // The holding tab closes: the other takes over within the handover budget, resuming with Last-Event-ID.
+    await recordBadge(follower)
+    const lastSeen = Number((await readStocks(follower)).lastId)
+    const closedAt = Date.now()
+    await leader.page.close()
+    await waitFor(
+      follower,
+      'the remaining tab to hold the connection, open again',
+      () =>
+        document.getElementById('shared-status')?.textContent === 'Shared by 1 tab · this tab holds the connection' &&
+        document.getElementById('state')?.dataset.state === 'open',
+      undefined,
+      HANDOVER_MS + 1_000,
+    )
+    const taken = requestsTo(follower, '/price')
+    assert.equal(taken.length, 1, 'one request from the tab that took over')
+    assert.ok(taken[0].at - closedAt <= HANDOVER_MS, `the new request came ${taken[0].at - closedAt} ms after the close`)
+    t.diagnostic(`handover: the new request ${taken[0].at - closedAt} ms after the holding tab closed`)
+    assert.match(taken[0].headers['last-event-id'] ?? '', /^\d+$/, 'the takeover sends Last-Event-ID')
+    assert.ok(Number(taken[0].headers['last-event-id']) >= lastSeen, `it resumes from the last id seen (${lastSeen} or later)`)
+    assert.deepEqual(await readSharing(follower), {
+      label: headers[1 - leaderIndex].label,
+      status: 'Shared by 1 tab · this tab holds the connection',
+    })
+    // A takeover is a reconnection to the page: error (CONNECTING, 'connection-lost'), then open.
+    assert.deepEqual(await badgeHistory(follower), ['reconnecting', 'open'])
+    await waitForTicks(follower, 2)
+    assert.equal(requestsTo(follower, '/price').length, 1, 'no further request')
+    await assertHealthy(follower)
   })
 
   describe('chat', () => {

@@ -139,6 +139,32 @@ describe('page life in Chromium', () => {
     for (const page of pages) assert.deepEqual(page.errors, [])
   })
 
+  // A crash says no bye: the next leader waits for the last messages the crashed one may still have in flight.
+  test('shared: the leader tab crashes; another takes over within 2 s with Last-Event-ID, nothing lost or repeated', { timeout: TEST_TIMEOUT }, async (t) => {
+    assert.ok(server)
+    const context = await newContext(t)
+    const before = server.requests.length
+    const pages = [await openPage(context), await openPage(context), await openPage(context)]
+    for (const page of pages) await page.evaluate(() => /** @type {any} */ (window).startSource({ shared: 'crash' }))
+    for (const page of pages) await moreThan(page, 3)
+    const statuses = await Promise.all(pages.map((page) => page.evaluate(() => /** @type {any} */ (window).source.sharedStatus())))
+    const [leader] = pages.splice(statuses.findIndex((s) => s.leader), 1)
+    const cdp = await context.newCDPSession(leader)
+    const crashedAt = Date.now()
+    cdp.send('Page.crash').catch(() => {}) // never answers: the renderer is gone
+    await server.waitFor('the leader crashed: a second request', () => server?.requests.length === before + 2, HANDOVER_MS + 1_000)
+    const second = server.requests[before + 1]
+    assert.ok(second.openedAt - crashedAt <= HANDOVER_MS, `handover took ${second.openedAt - crashedAt} ms`)
+    t.diagnostic(`handover after a crash: the new request ${second.openedAt - crashedAt} ms after Page.crash`)
+    for (const page of pages) {
+      await moreThan(page, (await idsOf(page)).length + 5)
+      const ids = await idsOf(page)
+      assertContiguous(ids, 'a page that stayed')
+      assert.ok(ids.includes(Number(second.lastEventId) + 1), 'the first event after the handover arrived')
+      assert.deepEqual(await logOf(page), [['open', 1], ['error', 'connection-lost', 0], ['open', 1]])
+    }
+  })
+
   // Past the six connections per host that HTTP/1.1 allows a browser: eight tabs, one request.
   test('shared: eight pages of one profile, one request, the same events', { timeout: TEST_TIMEOUT }, async (t) => {
     assert.ok(server)

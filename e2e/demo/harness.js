@@ -1,6 +1,7 @@
 // Harness for the demo smoke tests in Chromium (test/demo-browser.test.js): launches Debian's Chromium through
-// playwright-core, opens demo pages in fresh contexts, waits on DOM conditions with bounded timeouts, records
-// page errors and network requests, and (with SCREENSHOTS=1) saves screenshots to docs/screenshots/.
+// playwright-core, opens demo pages in fresh contexts (or as more tabs of one context), waits on DOM conditions
+// with bounded timeouts, records page errors and network requests, and (with SCREENSHOTS=1) saves screenshots to
+// docs/screenshots/.
 //
 // Nothing here sleeps to wait for something to happen: every wait is a page.waitForFunction with a timeout.
 // `quietPeriod` is the one fixed sleep, used only to assert that nothing more happens.
@@ -64,9 +65,26 @@ export async function launchChromium() {
  * @param {{ waitForReady?: boolean }} [options] waitForReady: the page's module set <html data-ready>
  * @returns {Promise<DemoPage>}
  */
-export async function openPage(browser, url, { waitForReady = true } = {}) {
+export async function openPage(browser, url, options) {
   const context = await browser.newContext({ viewport: VIEWPORT })
   context.setDefaultTimeout(WAIT_MS)
+  try {
+    return await openTab(context, url, options)
+  } catch (e) {
+    await context.close().catch(() => {})
+    throw e
+  }
+}
+
+/**
+ * Opens `url` in another page (tab) of an existing context, recording as openPage does. Pages of one context are
+ * one browser profile: they share Web Locks and BroadcastChannels. Each page records only its own requests.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} url
+ * @param {{ waitForReady?: boolean }} [options]
+ * @returns {Promise<DemoPage>}
+ */
+export async function openTab(context, url, { waitForReady = true } = {}) {
   const page = await context.newPage()
   /** @type {DemoPage} */
   const demo = { page, context, errors: [], requests: [], failed: [], dialogs: [] }
@@ -86,7 +104,7 @@ export async function openPage(browser, url, { waitForReady = true } = {}) {
       await waitFor(demo, 'the page module to run (html[data-ready])', () => document.documentElement.dataset.ready === '1')
     }
   } catch (e) {
-    await context.close().catch(() => {})
+    await page.close().catch(() => {})
     throw e
   }
   return demo

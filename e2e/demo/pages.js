@@ -29,6 +29,39 @@ export function readStocks(demo) {
   }))
 }
 
+/**
+ * The stock page's sharing header: this tab's label ("This tab: K7Q") and the status line.
+ * @param {DemoPage} demo
+ */
+export function readSharing(demo) {
+  return demo.page.evaluate(() => ({
+    label: document.getElementById('tab-label')?.textContent ?? '',
+    status: document.getElementById('shared-status')?.textContent ?? '',
+  }))
+}
+
+/**
+ * Waits until the stock page's last id has advanced by `ticks` from what it shows now, with a price changed.
+ * @param {DemoPage} demo
+ * @param {number} ticks
+ * @param {number} [timeout]
+ */
+export async function waitForTicks(demo, ticks, timeout) {
+  const now = await readStocks(demo)
+  await waitFor(
+    demo,
+    `the id to advance by ${ticks} ticks from ${now.lastId} and a price to change`,
+    (before) => {
+      const id = Number(document.getElementById('last-id')?.textContent)
+      const prices = [...document.querySelectorAll('#quotes td.price')].map((td) => td.textContent)
+      return id >= before.id + before.ticks && prices.some((p, i) => p !== before.prices[i])
+    },
+    { id: Number(now.lastId), ticks, prices: now.rows.map((r) => r.price) },
+    timeout,
+  )
+  return readStocks(demo)
+}
+
 // ---------------------------------------------------------------------------------------------- chat
 
 /**
