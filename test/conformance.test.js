@@ -2,7 +2,7 @@
 // and the scripted test server. One node:test test per case: `node --test test/conformance.test.js`.
 // CONFORMANCE_LIB=path/to/build.js runs the same cases against another build (e.g. dist/index.cjs).
 import path from 'node:path'
-import { after, before, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { startTestServer } from '../dist/testing.js'
 import { cases } from './cases/index.js'
@@ -26,7 +26,8 @@ after(async () => {
   await server?.close()
 })
 
-for (const c of cases) {
+/** @param {typeof cases[number]} c */
+function caseTest(c) {
   test(`${c.rule} ${c.name}`, { skip: c.node === false ? 'browser-only case' : false }, async () => {
     const result = await harness.runCase(c)
     if (!result.ok) {
@@ -35,6 +36,19 @@ for (const c of cases) {
       throw e
     }
   })
+}
+
+// CONFORMANCE_CONCURRENCY=n runs up to n cases at a time (the mutation run uses it: most of this file's time is the
+// cases' real waits for reconnects and timers). Cases marked `exclusive` (they replace globalThis.fetch, which every
+// case without a fetch option goes through) run alone, after the others. Default 1: one case at a time, in order.
+const concurrency = Number(process.env.CONFORMANCE_CONCURRENCY) || 1
+if (concurrency > 1) {
+  describe('cases', { concurrency }, () => {
+    for (const c of cases) if (!c.exclusive) caseTest(c)
+  })
+  for (const c of cases) if (c.exclusive) caseTest(c)
+} else {
+  for (const c of cases) caseTest(c)
 }
 
 // API:retry (docs/conformance.md), Node only (needs a child process, so it lives here rather than in the portable
