@@ -12,9 +12,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const REPORT = path.join(ROOT, 'reports', 'mutation', 'mutation.json')
-const RUN_INFO = path.join(ROOT, 'reports', 'mutation', 'run.json')
-const DOC = path.join(ROOT, 'docs', 'mutation.md')
+// Other paths (for trying it out): node scripts/mutation/report.js [report.json [document.md]]
+const REPORT = path.resolve(process.argv[2] ?? path.join(ROOT, 'reports', 'mutation', 'mutation.json'))
+const RUN_INFO = path.join(path.dirname(REPORT), 'run.json')
+const DOC = path.resolve(process.argv[3] ?? path.join(ROOT, 'docs', 'mutation.md'))
 const START = '<!-- mutation-results:start -->'
 const END = '<!-- mutation-results:end -->'
 
