@@ -72,9 +72,10 @@ const env = {
 const code = await run(runtime.bin, [STRYKER, 'run', 'stryker.config.mjs', ...process.argv.slice(2)], { env })
 
 // The incremental file is committed: keep it free of this machine's paths and of the command line (Stryker reads
-// only its files and testFiles), and one value per line, so that its diffs say which mutants changed.
+// only its files and testFiles), and one value per line, so that its diffs say which mutants changed. Stryker also
+// writes it when the run is interrupted (Ctrl-C), with what it had tested: the next run goes on from there.
 const incremental = path.join(ROOT, 'reports', 'stryker-incremental.json')
-if (code === 0 && existsSync(incremental)) {
+if (existsSync(incremental)) {
   const report = JSON.parse(readFileSync(incremental, 'utf8'))
   delete report.projectRoot
   delete report.config
