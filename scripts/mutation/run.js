@@ -76,9 +76,16 @@ const code = await run(runtime.bin, [STRYKER, 'run', 'stryker.config.mjs', ...pr
 // writes it when the run is interrupted (Ctrl-C), with what it had tested: the next run goes on from there.
 const incremental = path.join(ROOT, 'reports', 'stryker-incremental.json')
 if (existsSync(incremental)) {
-  const report = JSON.parse(readFileSync(incremental, 'utf8'))
+  // Paths under the project become relative; a status reason (a test's failure message) that still names a
+  // machine path (a stack in node_modules, a temporary folder) is dropped: Stryker only shows it.
+  const report = JSON.parse(readFileSync(incremental, 'utf8').replaceAll(JSON.stringify(ROOT).slice(1, -1), '.'))
   delete report.projectRoot
   delete report.config
+  for (const file of Object.values(report.files ?? {})) {
+    for (const mutant of file.mutants ?? []) {
+      if (/(^|[^\w.-])\/(work|root|home|tmp)\//.test(mutant.statusReason ?? '')) delete mutant.statusReason
+    }
+  }
   writeFileSync(incremental, JSON.stringify(report, null, 1) + '\n')
 }
 const seconds = Math.round((Date.now() - started) / 1000)
