@@ -293,8 +293,13 @@ export class FetchEventSource extends EventTarget {
     if (this.#readyState === CLOSED || this.#suspended !== 0) return
     switch (message.t) {
       case 'event':
+        // Events flow only from an open connection: one that outruns the answer to this source's hello opens it.
+        if (this.#readyState !== OPEN) {
+          this.#open(message.origin)
+          // An open handler may have closed it (TypeScript does not see the handler's effect).
+          if ((this.#readyState as ReadyState) !== OPEN) return
+        }
         this.#parser.lastEventId = message.lastEventId
-        this.#delivered = true
         this.#deliver(new SourceMessageEvent(message.type, message.data, message.origin, message.lastEventId))
         return
       case 'state':
@@ -302,10 +307,7 @@ export class FetchEventSource extends EventTarget {
         if (message.readyState !== OPEN) return
       // falls through: a leader that is already open opens this source too
       case 'open':
-        this.#origin = message.origin
-        if (this.#readyState === OPEN) return
-        this.#readyState = OPEN
-        this.dispatchEvent(new Event('open'))
+        if (this.#readyState !== OPEN) this.#open(message.origin)
         return
       case 'error': {
         const details: FetchEventSourceErrorDetails = { code: message.code as FetchEventSourceErrorDetails['code'], message: message.message }
@@ -317,6 +319,12 @@ export class FetchEventSource extends EventTarget {
         this.#dispatchError(details)
       }
     }
+  }
+
+  #open(origin: string): void {
+    this.#origin = origin
+    this.#readyState = OPEN
+    this.dispatchEvent(new Event('open'))
   }
 
   /**
