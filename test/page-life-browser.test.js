@@ -3,7 +3,7 @@
 // e2e/page-life/server.js, whose /ticks stream numbers its events and resumes from Last-Event-ID: every check
 // compares ids (each page must see 1, 2, 3 … with no gap and no repeat), and waits on requests and ended
 // connections with bounded timeouts. Firefox and WebKit run the engine-neutral part of this file through
-// e2e/page-life/other-engines.js (see the README's browser section for which engine covers what).
+// test/page-life-other-browsers.test.js (see the README's browser section for which engine covers what).
 //
 //   node --test test/page-life-browser.test.js            needs dist/ (npm run build)
 
