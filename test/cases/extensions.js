@@ -291,7 +291,7 @@ export default [
       const a = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
       const es = t.open(a.url, { lastEventId: 'é€😀' })
       await t.collect(es, { count: 2 })
-      t.assert.equal((await t.requests(a.key))[0].headers['last-event-id'], utf8AsLatin1('é€😀'))
+      t.assert.equal((await t.requests(a.key))[0].headers['last-event-id'], utf8AsLatin1('é€😀'), 'the non-ASCII id arrives as its UTF-8 bytes')
       es.close()
       const b = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
       const es2 = t.open(b.url, { lastEventId: '' })
