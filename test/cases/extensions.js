@@ -398,8 +398,8 @@ export default [
       t.assert.deepEqual(calls, [404])
       t.assert.equal(rec.records.length, 1)
       t.assert.equal(rec.records[0].readyState, 2)
-      // The README's error table: a refused response is 'response-rejected'; passing on the status is also defensible
-      t.assert.ok(rec.records[0].code === 'response-rejected' || rec.records[0].code === 404, `code ${rec.records[0].code}`)
+      // assertEventStream throws a FetchEventSourceError carrying the status: onResponse's refusal keeps that code.
+      t.assert.equal(rec.records[0].code, 404)
       t.assert.equal((await t.requests(key)).length, 1)
     },
   },
@@ -412,12 +412,20 @@ export default [
       for (const type of ['text/event-stream', 'text/event-stream; charset=utf-8', 'TEXT/Event-Stream;']) {
         assertEventStream(mk(200, type))
       }
-      for (const [status, type] of [[404, 'text/event-stream'], [201, 'text/event-stream'], [204, 'text/event-stream'], [200, 'text/plain'], [200, 'text/event-streams']]) {
-        t.assert.throws(() => assertEventStream(mk(status, type)), undefined, `${status} ${type}`)
+      // Exactly the error the source reports: a FetchEventSourceError whose code is the status, or invalid-content-type.
+      const refusal = (code) => (e) => e instanceof t.lib.FetchEventSourceError && e.code === code
+      for (const [status, type, code] of [
+        [404, 'text/event-stream', 404],
+        [201, 'text/event-stream', 201],
+        [204, 'text/event-stream', 204],
+        [200, 'text/plain', 'invalid-content-type'],
+        [200, 'text/event-streams', 'invalid-content-type'],
+      ]) {
+        t.assert.throws(() => assertEventStream(mk(status, type)), refusal(code), `${status} ${type}`)
       }
       const noType = new Response(new Uint8Array([1]), { status: 200 })
       noType.headers.delete('content-type')
-      t.assert.throws(() => assertEventStream(noType), undefined, 'no content type')
+      t.assert.throws(() => assertEventStream(noType), refusal('invalid-content-type'), 'no content type')
     },
   },
 

@@ -9,7 +9,9 @@ const badStatuses = [201, 204, 205, 299, 400, 404, 500, 503].map((status) => ({
   async run(t) {
     const body = status === 204 || status === 205 ? [] : ['retry: 10\n\ndata: x\n\n']
     const { url, key } = await t.script([{ status, body }, { body: ['data: y\n\n'], end: 'hang' }])
-    const es = t.open(url)
+    // A refused body is never parsed, so its `retry:` cannot shorten a wrongful reconnect: the option does, and a
+    // reconnect that should not happen would then reach the server within the 100 ms watched below.
+    const es = t.open(url, { retry: { initialDelay: 10 } })
     const rec = t.recorder(es)
     await rec.wait(untilClosed)
     await t.sleep(100)
@@ -140,7 +142,8 @@ export default [
     name: `content type ${type === null ? '(none)' : JSON.stringify(type)} fails the connection`,
     async run(t) {
       const { url, key } = await t.script([{ headers: { 'content-type': type }, body: ['retry: 10\n\ndata: a\n\n'] }, { body: ['data: b\n\n'], end: 'hang' }])
-      const es = t.open(url)
+      // As for a refused status: the option makes a wrongful reconnect visible within the 100 ms watched below.
+      const es = t.open(url, { retry: { initialDelay: 10 } })
       const rec = t.recorder(es)
       await rec.wait(untilClosed)
       await t.sleep(100)
