@@ -1,25 +1,30 @@
 // Pins what a refactor could change without any other test noticing: every retry default and clamp, exactly (the
-// timer and Math.random stubbed), the maxBufferSize default, a per-connection reset of the event type, close()
-// while an async onResponse is pending, the scheme check with a custom fetch, and the error class a failed loop
-// rejects with.
+// timer and Math.random stubbed), the maxBufferSize default, a per-connection reset of the event type, close() and
+// the signal option while each awaited step of an attempt is pending (the headers and body functions, fetch, an
+// async onResponse), the scheme check with a custom fetch, and the error class a failed loop rejects with.
 import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FetchEventSource, FetchEventSourceError } from '../dist/index.js'
+import { FetchEventSource, FetchEventSourceError, assertEventStream } from '../dist/index.js'
 import { memoryFetch } from './support/memory-fetch.js'
 
 const MAX_TIMER = 2 ** 31 - 1
 const realSetTimeout = globalThis.setTimeout
 const realRandom = Math.random
+/** Sources closed after each test whatever happened, so a failed assertion cannot leave one reconnecting. */
+const opened = new Set()
 afterEach(() => {
   globalThis.setTimeout = realSetTimeout
   Math.random = realRandom
+  for (const source of opened) source.close()
+  opened.clear()
 })
 
 /**
  * The reconnect delays a source asks for over `attempts` failed attempts: every setTimeout the source makes is
- * recorded and fired at once, and Math.random returns `random`.
+ * recorded and fired at once, and Math.random returns `random`. Every attempt is refused as a network error,
+ * unless `respond(n)` gives the nth attempt's response.
  */
-async function delaysOf(init, { attempts = 7, random = 0.5 } = {}) {
+async function delaysOf(init, { attempts = 7, random = 0.5, respond } = {}) {
   const delays = []
   Math.random = () => random
   globalThis.setTimeout = (fn, ms, ...args) => {
@@ -31,20 +36,25 @@ async function delaysOf(init, { attempts = 7, random = 0.5 } = {}) {
     ...init,
     fetch: async () => {
       calls++
+      if (respond !== undefined) return respond(calls)
       throw new TypeError('refused')
     },
   })
-  await new Promise((resolve, reject) => {
-    const guard = realSetTimeout(() => reject(new Error(`only ${calls} attempts`)), 5000)
-    source.addEventListener('error', () => {
-      if (calls >= attempts) {
-        clearTimeout(guard)
-        resolve(undefined)
-      }
+  opened.add(source)
+  try {
+    await new Promise((resolve, reject) => {
+      const guard = realSetTimeout(() => reject(new Error(`only ${calls} attempts`)), 5000)
+      source.addEventListener('error', () => {
+        if (calls >= attempts) {
+          clearTimeout(guard)
+          resolve(undefined)
+        }
+      })
     })
-  })
-  source.close()
-  globalThis.setTimeout = realSetTimeout
+  } finally {
+    source.close()
+    globalThis.setTimeout = realSetTimeout
+  }
   return delays.slice(0, attempts - 1)
 }
 
@@ -61,8 +71,49 @@ test('the storm floor, exactly: a zero reconnection time backs off 100, 200, 400
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 0, maxDelay: 0, factor: 1, jitter: 1 } }, { random: 0.999999 }), [0, 100, 100, 100, 100, 100])
 })
 
+test('the storm floor is capped by maxDelay (but never under 100 ms)', async () => {
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 0, maxDelay: 250 } }, { random: 0 }), [0, 100, 200, 250, 250, 250])
+})
+
+test('jitter is taken off before the floor applies: a grown delay just above the floor is jittered up to the floor, not below', async () => {
+  // 60 ms grows to 120, 240, 480 …; less the full 20 % that is 96, 192, 384 …, each just under the floor 100, 200, 400 …
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 60 } }, { random: 0 }), [60, 120, 240, 480, 960, 1920])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 60 } }, { random: 0.999999 }), [60, 100, 200, 400, 800, 1600])
+})
+
+test('a reconnection time above maxDelay is not cut down to it: the cap is the larger of the two', async () => {
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0, attempts: 4 }), [50_000, 50_000, 50_000])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 45_000])
+})
+
 test('delays are clamped to what timers can take: a huge initialDelay waits 2^31-1 ms, not 0', async () => {
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 3e9, maxDelay: Infinity, jitter: 0 } }, { attempts: 3 }), [MAX_TIMER, MAX_TIMER])
+})
+
+test("a server's huge retry: is clamped to 2^31-1 ms too, and replaces initialDelay", async () => {
+  const stream = (text) => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  // Each connection delivers an event, so every reconnect is a first one: exactly the reconnection time.
+  const respond = (n) => stream(n === 1 ? `retry: ${'9'.repeat(30)}\ndata: x\n\n` : 'data: y\n\n')
+  assert.deepEqual(await delaysOf({}, { attempts: 3, respond }), [MAX_TIMER, MAX_TIMER])
+  const small = (n) => stream(n === 1 ? 'retry: 1234\ndata: x\n\n' : 'data: y\n\n')
+  assert.deepEqual(await delaysOf({}, { attempts: 3, respond: small }), [1234, 1234])
+})
+
+test('a shouldRetry number is used as given above the storm floor, clamped to 2^31-1 ms; NaN falls back to the backoff', async () => {
+  const always = (value) => ({ retry: { shouldRetry: () => value } })
+  assert.deepEqual(await delaysOf(always(5)), [5, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf(always(7000)), [7000, 7000, 7000, 7000, 7000, 7000])
+  assert.deepEqual(await delaysOf(always(-1), { attempts: 3 }), [0, 100])
+  assert.deepEqual(await delaysOf(always(1e12), { attempts: 3 }), [MAX_TIMER, MAX_TIMER])
+  assert.deepEqual(await delaysOf(always(Number.NaN), { attempts: 3 }), [3000, 5400])
+})
+
+test('Retry-After: 0 in a loop waits the storm floor; a huge one is capped by maxDelay, or clamped to 2^31-1 ms without it', async () => {
+  const status = (retryAfter) => () => new Response(null, { status: 503, headers: { 'retry-after': retryAfter } })
+  const retried = (more) => ({ retry: { shouldRetry: () => true, ...more } })
+  assert.deepEqual(await delaysOf(retried(), { respond: status('0') }), [0, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf(retried(), { attempts: 3, respond: status('99999999') }), [30_000, 30_000])
+  assert.deepEqual(await delaysOf(retried({ maxDelay: Infinity }), { attempts: 3, respond: status('99999999') }), [MAX_TIMER, MAX_TIMER])
 })
 
 test('the maxBufferSize default is 16 Mi characters: a pending line of exactly that passes, one more fails', async () => {
@@ -91,19 +142,131 @@ test('the event type does not survive a reconnect: a stream cut after event: foo
   assert.deepEqual([event.type, event.data], ['message', 'x'])
 })
 
-test('close() while an async onResponse is pending: no open event, CLOSED stays, no further request', async () => {
-  let release
-  const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
-  const source = new FetchEventSource('http://pinned.test/', { fetch, onResponse: () => new Promise((resolve) => (release = resolve)) })
-  const seen = []
-  for (const type of ['open', 'message', 'error']) source.addEventListener(type, () => seen.push(type))
-  await new Promise((resolve) => realSetTimeout(resolve, 20))
-  assert.equal(typeof release, 'function', 'onResponse was called')
-  source.close()
-  release()
-  await new Promise((resolve) => realSetTimeout(resolve, 50))
-  assert.deepEqual([seen, source.readyState, fetch.requests.length], [[], FetchEventSource.CLOSED, 1])
-})
+// ---- close() and the signal option during every awaited step of an attempt ----------------------------------------
+
+/** A promise with its resolve function outside. */
+function deferred() {
+  let resolve
+  const promise = new Promise((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Resolves once `condition()` holds, polled every millisecond; rejects after `ms`. */
+async function until(condition, what, ms = 2000) {
+  const deadline = performance.now() + ms
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+    await new Promise((resolve) => realSetTimeout(resolve, 1))
+  }
+}
+
+/**
+ * Each awaited step of an attempt, held pending until `settle(ok)` fulfils it (`ok`) or rejects it: the headers
+ * function, the body function, the fetch itself and an async onResponse. `reached()` says the attempt is waiting
+ * there; `requests()` counts the calls that reached fetch; `after()` checks what the step's own leftovers must show.
+ */
+const STEPS = {
+  'a headers function': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, headers: () => ((reached = true), gate.promise.then((ok) => (ok ? { 'x-token': 't' } : Promise.reject(new Error('no token'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 0,
+    }
+  },
+  'a body function': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, method: 'POST', body: () => ((reached = true), gate.promise.then((ok) => (ok ? 'prompt' : Promise.reject(new Error('no body'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 0,
+    }
+  },
+  'a slow fetch': () => {
+    // A fetch that answers late whatever its signal says: with a stream, which the source must neither open nor
+    // hand to onResponse, but cancel; or with a network error, which must not start a reconnect.
+    const gate = deferred()
+    const signals = []
+    let cancelled = false
+    let checked = 0
+    const fetch = async (url, init) => {
+      signals.push(init.signal)
+      if (!(await gate.promise)) throw new TypeError('Failed to fetch')
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: late\n\n'))
+        },
+        cancel() {
+          cancelled = true
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    }
+    return {
+      init: { fetch, onResponse: (response) => (checked++, assertEventStream(response)) },
+      reached: () => signals.length === 1,
+      settle: gate.resolve,
+      requests: () => signals.length,
+      requestsWhenReached: 1,
+      after: async (ok) => {
+        assert.equal(signals[0].aborted, true, "the pending request's signal is aborted")
+        if (ok) await until(() => cancelled, 'the late response body cancelled')
+        assert.equal(checked, 0, 'onResponse called for a response that came after the end')
+      },
+    }
+  },
+  'an async onResponse': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, onResponse: () => ((reached = true), gate.promise.then((ok) => (ok ? undefined : Promise.reject(new Error('refused'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 1,
+    }
+  },
+}
+
+const ENDINGS = {
+  'close()': (source) => source.close(),
+  'aborting the signal option': (source, abort) => abort.abort(),
+}
+
+for (const [stepName, makeStep] of Object.entries(STEPS)) {
+  for (const [endingName, end] of Object.entries(ENDINGS)) {
+    for (const ok of [true, false]) {
+      test(`${endingName} while ${stepName} is pending, which then ${ok ? 'fulfils' : 'rejects'}: no open, CLOSED stays, no further request, nothing dispatched`, async () => {
+        const step = makeStep()
+        const abort = new AbortController()
+        // initialDelay 0: a reconnect that should not happen would happen within the quiet period below.
+        const source = new FetchEventSource('http://pinned.test/', { ...step.init, signal: abort.signal, retry: { initialDelay: 0, shouldRetry: () => true } })
+        opened.add(source)
+        const seen = []
+        for (const type of ['open', 'message', 'error']) source.addEventListener(type, (e) => seen.push(e.code === undefined ? type : `${type} ${e.code}`))
+        await until(step.reached, `${stepName} called`)
+        assert.deepEqual([source.readyState, step.requests()], [FetchEventSource.CONNECTING, step.requestsWhenReached])
+        end(source, abort)
+        assert.equal(source.readyState, FetchEventSource.CLOSED, 'CLOSED synchronously')
+        step.settle(ok)
+        await step.after?.(ok)
+        // The one quiet period: the settled step's continuation runs within a few ticks; 50 ms shows that it
+        // stopped there.
+        await new Promise((resolve) => realSetTimeout(resolve, 50))
+        assert.deepEqual([seen, source.readyState, step.requests()], [[], FetchEventSource.CLOSED, step.requestsWhenReached])
+      })
+    }
+  }
+}
 
 test('a non-HTTP(S) URL with a custom fetch: the fetch is never called, CLOSED with unsupported-scheme', async () => {
   let calls = 0
