@@ -52,6 +52,8 @@ export const RUNTIMES = [
  */
 export const NOT_PORTABLE = {
   'test/package.test.js': 'checks the npm tarball with npm pack, publint, attw, tsc and rollup: tooling, run once on the system Node',
+  'test/conformance-cjs.test.js':
+    'the conformance registry again, against dist/index.cjs through require: once, on the system Node (the matrix runs the registry against the ESM build, and build-outputs.test.js requires the CJS build, on every runtime)',
 }
 const BROWSER_ONLY = /browser[^/]*\.test\.js$/
 /**

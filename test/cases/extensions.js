@@ -572,6 +572,7 @@ export default [
   {
     rule: 'API:fetch',
     name: 'the default fetch is globalThis.fetch, looked up at call time',
+    exclusive: true,
     async run(t) {
       const { url } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
       const original = globalThis.fetch
