@@ -116,6 +116,97 @@ test('Retry-After: 0 in a loop waits the storm floor; a huge one is capped by ma
   assert.deepEqual(await delaysOf(retried({ maxDelay: Infinity }), { attempts: 3, respond: status('99999999') }), [MAX_TIMER, MAX_TIMER])
 })
 
+test('a server that accepts and ends every stream without an event backs off 0, 100, 200, 400 … ms; one event per connection keeps the server\'s pace', async () => {
+  const stream = (text) => () => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  assert.deepEqual(await delaysOf({}, { random: 0.999999, respond: stream('retry: 0\n\n') }), [0, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf({}, { random: 0.999999, respond: stream('retry: 50\ndata: x\n\n') }), [50, 50, 50, 50, 50, 50])
+})
+
+test('shouldRetry is asked about every failure before a response is accepted, with the attempt number, and about nothing else', async () => {
+  // Before acceptance, one kind per attempt: all retried (shouldRetry returns true), timers fired at once.
+  const asked = []
+  const sse = (text = '') => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  const attempts = [
+    () => Promise.reject(new TypeError('Failed to fetch')),
+    () => new Response('busy', { status: 503 }),
+    () => new Response('{}', { headers: { 'content-type': 'application/json' } }),
+    () => sse('data: refused\n\n'), // onResponse refuses this one
+    () => new Response(null, { status: 307, headers: { location: 'http://pinned.test/elsewhere' } }),
+    () => sse(), // never fetched: the headers function throws first
+    () => new Promise(() => {}), // no response headers within heartbeatTimeout
+    () => sse('data: through\n\n'),
+  ]
+  // Counted by the headers function, which runs first in every attempt (the sixth throws, so fetch is not called).
+  let attempt = 0
+  globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(fn, 0, ...args)
+  const source = new FetchEventSource('http://pinned.test/', {
+    redirect: 'error',
+    heartbeatTimeout: 30,
+    headers: () => {
+      if (++attempt === 6) throw new Error('no token')
+      return {}
+    },
+    fetch: async () => attempts[attempt - 1](),
+    onResponse: async (response) => {
+      assertEventStream(response)
+      if (attempt === 4) throw new Error('refused')
+    },
+    retry: { shouldRetry: (error, n) => (asked.push([error.code, n]), true) },
+  })
+  opened.add(source)
+  const message = await new Promise((resolve, reject) => {
+    realSetTimeout(() => reject(new Error(`no message; shouldRetry asked ${JSON.stringify(asked)}`)), 5000)
+    source.onmessage = resolve
+  })
+  globalThis.setTimeout = realSetTimeout
+  source.close()
+  assert.equal(message.data, 'through')
+  assert.deepEqual(asked, [
+    ['network', 1],
+    [503, 2],
+    ['invalid-content-type', 3],
+    ['response-rejected', 4],
+    ['redirect', 5],
+    ['invalid-request', 6],
+    ['heartbeat-timeout', 7],
+  ])
+
+  // After acceptance, and where no attempt is made: never asked, whatever the code and whatever follows.
+  const never = { retry: { shouldRetry: (error) => (asked.push(['asked after acceptance', error.code]), true), initialDelay: 3_600_000 } }
+  asked.length = 0
+  const cases = {
+    'connection-lost': {
+      fetch: async () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('data: a\n\n'))
+              controller.error(new TypeError('terminated'))
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    },
+    'stream-ended': { fetch: memoryFetch([{ chunks: ['data: a\n\n'] }]) },
+    'heartbeat-timeout': { fetch: async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { 'content-type': 'text/event-stream' } }), heartbeatTimeout: 30 },
+    'max-buffer-size-exceeded': { fetch: memoryFetch([{ chunks: ['data: too long\n\n'] }]), maxBufferSize: 4 },
+    'invalid-base64': { fetch: memoryFetch([{ chunks: ['data: !!\n\n'] }]), decodeBase64: true },
+    'unsupported-scheme': { fetch: memoryFetch([]), url: 'ftp://pinned.test/' },
+    aborted: { fetch: async () => Promise.reject(new DOMException('gone', 'AbortError')) },
+  }
+  for (const [code, { url = 'http://pinned.test/', ...init }] of Object.entries(cases)) {
+    const failed = new FetchEventSource(url, { ...never, ...init })
+    opened.add(failed)
+    const error = await new Promise((resolve, reject) => {
+      realSetTimeout(() => reject(new Error(`${code}: no error event`)), 2000)
+      failed.onerror = resolve
+    })
+    failed.close()
+    assert.equal(error.code, code)
+  }
+  assert.deepEqual(asked, [])
+})
+
 test('the maxBufferSize default is 16 Mi characters: a pending line of exactly that passes, one more fails', async () => {
   const LIMIT = 16 * 1024 * 1024
   const run = async (length) => {
