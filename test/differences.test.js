@@ -26,6 +26,13 @@ function open(url, init) {
   return source
 }
 
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within(promise, what, ms = 2000) {
+  let timer
+  const timeout = new Promise((_, reject) => (timer = realSetTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 /** Resolves with `log` once `done()` holds (checked on every event); rejects after `ms`. */
 function record(source, types, done, ms = 2000) {
   const log = []
@@ -54,7 +61,7 @@ test('microtasks: a promise callback queued by one handler runs after the other 
   }
   source.addEventListener('message', (e) => (log.push(e.data), queue(e.data)))
   source.addEventListener('named', (e) => (log.push(e.data), queue(e.data)))
-  await new Promise((resolve) => source.addEventListener('error', resolve)) // the stream's end
+  await within(new Promise((resolve) => source.addEventListener('error', resolve)), "the stream's end")
   source.close()
   // A browser's EventSource dispatches each event in its own task: 'a', its microtasks, 'b', its microtasks, … .
   assert.deepEqual(log, [
@@ -77,7 +84,7 @@ test('microtasks: events of different chunks are not batched: a microtask queued
     log.push(e.data)
     Promise.resolve().then(() => log.push(`microtask after ${e.data}`))
   }
-  await new Promise((resolve) => source.addEventListener('error', resolve))
+  await within(new Promise((resolve) => source.addEventListener('error', resolve)), "the stream's end")
   source.close()
   assert.deepEqual(log, ['a', 'microtask after a', 'b', 'microtask after b'])
 })
@@ -92,7 +99,10 @@ test('microtasks: a handler that calls close() still stops the rest of the chunk
     if (e.data === 'b') source.close()
   })
   source.addEventListener('error', () => log.push('error'))
-  await new Promise((resolve) => source.addEventListener('message', (e) => e.data === 'b' && queueMicrotask(() => queueMicrotask(resolve))))
+  await within(
+    new Promise((resolve) => source.addEventListener('message', (e) => e.data === 'b' && queueMicrotask(() => queueMicrotask(resolve)))),
+    'the message b',
+  )
   // The one quiet period: a reconnect (initialDelay 0) or a late 'c' would show within 50 ms.
   await new Promise((resolve) => realSetTimeout(resolve, 50))
   assert.deepEqual(log, ['a', 'b', 'microtask after a (readyState 2)', 'microtask after b (readyState 2)'])

@@ -20,6 +20,17 @@ afterEach(() => {
 })
 
 /**
+ * `promise`, or a rejection naming `what` (a string, or a function giving one then) after `ms`: no test waits
+ * unbounded for an event that may never come.
+ */
+function within(promise, what, ms = 5000) {
+  let timer
+  const name = () => (typeof what === 'function' ? what() : what)
+  const timeout = new Promise((_, reject) => (timer = realSetTimeout(() => reject(new Error(`${name()}: not within ${ms} ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
  * The reconnect delays a source asks for over `attempts` failed attempts: every setTimeout the source makes is
  * recorded and fired at once, and Math.random returns `random`. Every attempt is refused as a network error,
  * unless `respond(n)` gives the nth attempt's response.
@@ -146,7 +157,8 @@ test('shouldRetry is asked about every failure before a response is accepted, wi
       if (++attempt === 6) throw new Error('no token')
       return {}
     },
-    fetch: async () => attempts[attempt - 1](),
+    // Past the list (a regression retrying more than it should), attempts hang instead of failing in a hot loop.
+    fetch: async () => (attempts[attempt - 1] ?? (() => new Promise(() => {})))(),
     onResponse: async (response) => {
       assertEventStream(response)
       if (attempt === 4) throw new Error('refused')
@@ -154,10 +166,10 @@ test('shouldRetry is asked about every failure before a response is accepted, wi
     retry: { shouldRetry: (error, n) => (asked.push([error.code, n]), true) },
   })
   opened.add(source)
-  const message = await new Promise((resolve, reject) => {
-    realSetTimeout(() => reject(new Error(`no message; shouldRetry asked ${JSON.stringify(asked)}`)), 5000)
-    source.onmessage = resolve
-  })
+  const message = await within(
+    new Promise((resolve) => (source.onmessage = resolve)),
+    () => `the message; shouldRetry was asked ${JSON.stringify(asked.slice(0, 12))}`,
+  )
   globalThis.setTimeout = realSetTimeout
   source.close()
   assert.equal(message.data, 'through')
@@ -197,10 +209,7 @@ test('shouldRetry is asked about every failure before a response is accepted, wi
   for (const [code, { url = 'http://pinned.test/', ...init }] of Object.entries(cases)) {
     const failed = new FetchEventSource(url, { ...never, ...init })
     opened.add(failed)
-    const error = await new Promise((resolve, reject) => {
-      realSetTimeout(() => reject(new Error(`${code}: no error event`)), 2000)
-      failed.onerror = resolve
-    })
+    const error = await within(new Promise((resolve) => (failed.onerror = resolve)), `${code}: the error event`, 2000)
     failed.close()
     assert.equal(error.code, code)
   }
@@ -213,10 +222,14 @@ test('the maxBufferSize default is 16 Mi characters: a pending line of exactly t
     // The line arrives in two chunks, so it is pending in between.
     const line = `data: ${'x'.repeat(length - 6)}`
     const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks: [line.slice(0, 10), line.slice(10), '\n\n'] }]) })
-    return new Promise((resolve) => {
-      source.onmessage = (e) => (source.close(), resolve(`message of ${e.data.length}`))
-      source.onerror = (e) => (source.close(), resolve(e.code))
-    })
+    opened.add(source)
+    return within(
+      new Promise((resolve) => {
+        source.onmessage = (e) => (source.close(), resolve(`message of ${e.data.length}`))
+        source.onerror = (e) => (source.close(), resolve(e.code))
+      }),
+      `a line of ${length}`,
+    )
   }
   assert.equal(await run(LIMIT), `message of ${LIMIT - 6}`)
   assert.equal(await run(LIMIT + 1), 'max-buffer-size-exceeded')
@@ -225,10 +238,14 @@ test('the maxBufferSize default is 16 Mi characters: a pending line of exactly t
 test('the event type does not survive a reconnect: a stream cut after event: foo, then data on the next connection, is a message', async () => {
   const fetch = memoryFetch([{ chunks: ['retry: 1\n\nevent: foo\n'] }, { chunks: ['data: x\n\n'] }])
   const source = new FetchEventSource('http://pinned.test/', { fetch })
-  const event = await new Promise((resolve) => {
-    source.addEventListener('foo', resolve)
-    source.addEventListener('message', resolve)
-  })
+  opened.add(source)
+  const event = await within(
+    new Promise((resolve) => {
+      source.addEventListener('foo', resolve)
+      source.addEventListener('message', resolve)
+    }),
+    'the event of the second connection',
+  )
   source.close()
   assert.deepEqual([event.type, event.data], ['message', 'x'])
 })
@@ -362,16 +379,21 @@ for (const [stepName, makeStep] of Object.entries(STEPS)) {
 test('a non-HTTP(S) URL with a custom fetch: the fetch is never called, CLOSED with unsupported-scheme', async () => {
   let calls = 0
   const source = new FetchEventSource('data:text/event-stream,data%3A%20a%0A%0A', { fetch: async () => (calls++, new Response('')) })
-  const event = await new Promise((resolve) => source.addEventListener('error', resolve))
+  opened.add(source)
+  const event = await within(new Promise((resolve) => source.addEventListener('error', resolve)), 'the error')
   assert.deepEqual([event.code, source.readyState, calls], ['unsupported-scheme', FetchEventSource.CLOSED, 0])
 })
 
 test('a for await loop over a source that fails for good rejects with a FetchEventSourceError carrying the code', async () => {
   const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ status: 404 }]) })
+  opened.add(source)
   await assert.rejects(
-    async () => {
-      for await (const event of source) void event
-    },
+    within(
+      (async () => {
+        for await (const event of source) void event
+      })(),
+      'the loop to end',
+    ),
     (error) => error instanceof FetchEventSourceError && error.code === 404 && error.response?.status === 404,
   )
 })
@@ -389,7 +411,8 @@ test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as i
     { status: 503, headers: { 'retry-after': '3600' } },
   ]
   const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch(responses), retry: { shouldRetry: () => true, maxDelay: 60_000, maxAttempts: 4 } })
-  await new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined)))
+  opened.add(source)
+  await within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the end')
   globalThis.setTimeout = realSetTimeout
   assert.equal(delays.length, 3)
   assert.ok(delays[0] > 3000 && delays[0] <= 5000, `HTTP date: ${delays[0]} ms`)
