@@ -1,5 +1,5 @@
 // Error events: API:error-event (docs/conformance.md; the README's Errors section: code, message, cause, response).
-import { OPEN, msg, err, spyFetch, untilClosed, untilData, untilErrors, withoutCode } from './util.js'
+import { OPEN, msg, err, altOrigin, onOrigin, spyFetch, untilClosed, untilData, untilErrors, withoutCode } from './util.js'
 
 /** The fields of an error event that every error must have. */
 function checkShape(t, ev, es) {
@@ -41,6 +41,22 @@ export default [
       t.assert.equal(es.readyState, 2)
       t.assert.equal(ev.response.status, 200)
       t.assert.equal(ev.response.headers.get('content-type'), 'application/json')
+    },
+  },
+  {
+    rule: 'API:error-event',
+    name: 'a cross-origin response without CORS headers is a network error: CONNECTING and reconnecting, where EventSource stops',
+    // Browsers only: Node, Deno and Bun do not check CORS (test/differences.test.js simulates the failure there).
+    node: false,
+    async run(t) {
+      // A simple GET (Accept is safelisted): each attempt reaches the server, and the browser refuses the answer.
+      const stream = { body: ['data: a\n\n'], end: 'hang' }
+      const { url, key } = await t.script([stream, stream, stream])
+      const es = t.open(onOrigin(url, altOrigin(t)), { retry: { initialDelay: 10, maxAttempts: 3 } })
+      const rec = t.recorder(es)
+      await rec.wait(untilClosed)
+      t.assert.deepEqual(rec.records, [err(0, 'network'), err(0, 'network'), err(2, 'network')])
+      t.assert.equal((await t.requests(key)).length, 3, 'attempts that reached the server')
     },
   },
   {

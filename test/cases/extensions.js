@@ -50,6 +50,22 @@ export default [
       t.assert.deepEqual(reqs.map((r) => [r.method, r.body]), [['POST', 'payload'], ['GET', '']])
     },
   },
+  {
+    rule: 'API:method',
+    name: 'a POST redirected by 301 or 302 becomes a GET without its body; by 308 it stays a POST with its body',
+    async run(t) {
+      const statuses = [301, 302, 308]
+      const final = await t.script(statuses.map((status) => ({ body: [`data: ${status}\n\n`], end: 'hang' })))
+      for (const status of statuses) {
+        const first = await t.script([{ status, redirect: final.url }])
+        const es = t.open(first.url, { method: 'POST', body: 'payload' })
+        t.assert.deepEqual(await t.collect(es, { count: 2 }), [OPEN, msg(t, String(status))], `${status}`)
+        es.close()
+      }
+      const reqs = await t.requests(final.key)
+      t.assert.deepEqual(reqs.map((r) => [r.method, r.body]), [['GET', ''], ['GET', ''], ['POST', 'payload']])
+    },
+  },
   // ---- redirect ----
   ...[301, 302, 303, 307, 308].map((status) => ({
     rule: 'API:redirect',
@@ -580,6 +596,7 @@ export default [
   {
     rule: 'API:fetch',
     name: 'the default fetch is globalThis.fetch, looked up at call time',
+    exclusive: true,
     async run(t) {
       const { url } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
       const original = globalThis.fetch

@@ -1,5 +1,7 @@
 // The shared conformance case registry: run by test/conformance.test.js (Node) and by the in-page
-// browser runner under e2e/. Case = { name, rule, run(t), node?: false, browser?: false, timeout? }.
+// browser runner under e2e/. Case = { name, rule, run(t), node?: false, browser?: false, timeout?, exclusive?: true }.
+// exclusive: the case replaces a global (globalThis.fetch) for a while, so it must never run alongside another
+// case (test/conformance-cjs.test.js runs the others concurrently).
 // Rules: 'C1'..'C38' and 'API:<row>' are defined in docs/conformance.md (a test fails on any other).
 import constructorCases from './constructor.js'
 import requestCases from './request.js'
@@ -27,7 +29,7 @@ export const areas = {
   resume: resumeCases,
 }
 
-/** @type {Array<{ name: string, rule: string, run: (t: any) => Promise<void>, node?: false, browser?: false, timeout?: number }>} */
+/** @type {Array<{ name: string, rule: string, run: (t: any) => Promise<void>, node?: false, browser?: false, timeout?: number, exclusive?: true }>} */
 export const cases = Object.values(areas).flat()
 
 // Names are test titles and result keys: they must be unique.

@@ -95,6 +95,7 @@ export default [
   ...['data:text/event-stream,data%3A%20a%0A%0A', 'ftp://127.0.0.1/x', 'file:///tmp/x', 'about:blank', 'ws://127.0.0.1:1/', 'blob:http://127.0.0.1/0a0a0a0a-0a0a-0a0a-0a0a-0a0a0a0a0a0a'].map((url) => ({
     rule: 'C13',
     name: `a non-HTTP(S) URL (${url.split(':')[0]}:) does not throw, then fails: unsupported-scheme with CLOSED`,
+    exclusive: true,
     async run(t) {
       // The default fetch (no `fetch` option: a custom fetch may know other schemes), observed through
       // globalThis.fetch, which the source looks up at call time.

@@ -116,5 +116,34 @@ export default [
       t.assert.deepEqual(reqs.map((r) => param(r, 'lastEventId')), [null, '41'])
       t.assert.deepEqual(await t.requests(key, { preflight: true }), [], 'preflights')
     },
+  },  {
+    rule: 'API:lastEventIdIn',
+    name: "the same cross-origin reconnect with the default 'header' is preflighted for last-event-id, then resumes",
+    node: false,
+    async run(t) {
+      // The README's difference "Cross-origin Last-Event-ID": fetch may not send the header cross-origin without a
+      // preflight, which the browser's own EventSource skips. (The first request, with Accept only, needs none.)
+      const other = altOrigin(t)
+      const { url, key } = await t.script([
+        { body: ['retry: 10\n\nid: 41\ndata: a\n\n'], cors: true },
+        { body: ['id: 42\ndata: b\n\n'], end: 'hang', cors: true },
+      ])
+      const es = t.open(onOrigin(url, other))
+      const records = await t.collect(es, { until: untilData('b') })
+      assertTrace(t, records, [
+        OPEN,
+        msg(t, 'a', { id: '41', origin: other }),
+        err(0, 'stream-ended'),
+        OPEN,
+        msg(t, 'b', { id: '42', origin: other }),
+      ])
+      const reqs = await t.requests(key)
+      t.assert.deepEqual(reqs.map((r) => r.headers['last-event-id']), [undefined, '41'])
+      const preflights = await t.requests(key, { preflight: true })
+      t.assert.deepEqual(
+        preflights.map((r) => [r.method, (r.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim().toLowerCase())]),
+        [['OPTIONS', ['last-event-id']]],
+      )
+    },
   },
 ]
