@@ -246,7 +246,7 @@ export class FetchEventSource extends EventTarget {
       )
     joinShared = (source, key) =>
       new SharedConnection(key, {
-        lead: () => source.#lead(),
+        lead: (taken) => source.#lead(taken),
         receive: (message) => source.#receive(message),
         state: () => ({
           readyState: source.#readyState,
@@ -257,7 +257,7 @@ export class FetchEventSource extends EventTarget {
         alone: () => {
           // Sharing refused after all: this source becomes one that never asked to share.
           source.#shared = undefined
-          source.#lead()
+          source.#lead(false)
         },
       })
   }
@@ -292,12 +292,16 @@ export class FetchEventSource extends EventTarget {
    * same `error` (CONNECTING) and then `open` a dropped connection gives, and the request resumes from the last
    * event ID that was passed on.
    */
-  #lead(): void {
+  #lead(taken: boolean): void {
     if (this.#readyState === CLOSED) return
     this.#failures = 0
+    const details: FetchEventSourceErrorDetails = { code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' }
     if (this.#readyState === OPEN) {
       this.#readyState = CONNECTING
-      this.#report({ code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' })
+      this.#report(details)
+    } else if (taken) {
+      // Not open here (its hello still unanswered when the lock came), but others may be: they reconnect too.
+      this.#forwardError(details)
     }
     this.#connectWhenAllowed()
   }

@@ -41,8 +41,8 @@ export type ForwardedMessage = Exclude<SharedMessage, { t: 'hello' | 'lead' | 'b
 
 /** What a participant does with what the leader passes on, and what it does when it becomes the leader. */
 export interface SharedParticipant {
-  /** This participant now holds the lock: open the connection. */
-  lead(): void
+  /** This participant now holds the lock: open the connection. `taken` when another held it before. */
+  lead(taken: boolean): void
   /** A message from the current leader. */
   receive(message: ForwardedMessage): void
   /** Someone asked for the leader's state: answered only by the leader. */
@@ -55,7 +55,7 @@ export interface SharedParticipant {
 }
 
 interface LockManagerLike {
-  request(name: string, options: { signal: AbortSignal }, callback: () => Promise<void>): Promise<unknown>
+  request(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<void> | undefined): Promise<unknown>
   query?(): Promise<{ held?: Array<{ name?: string; clientId?: string }>; pending?: Array<{ name?: string; clientId?: string }> }>
 }
 
@@ -110,6 +110,8 @@ export class SharedConnection {
   #ended = false
   /** This participant's own term while it leads. */
   #leading: string | undefined
+  /** Holding the lock, waiting for a vanished leader's last messages before leading. */
+  #settle: { timer: ReturnType<typeof setTimeout>; start: () => void } | undefined
 
   constructor(key: string, participant: SharedParticipant) {
     this.key = key
@@ -143,14 +145,24 @@ export class SharedConnection {
     channel.onmessage = (event) => this.#onMessage(event.data as SharedMessage)
     const quit = new AbortController()
     this.#quit = quit
+    const name = PREFIX + this.key
+    const hold = (queued: boolean): Promise<void> =>
+      quit.signal.aborted
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#release = resolve
+            this.#takeOver(quit.signal, queued)
+          })
+    // First without queueing: a lock that is free had no holder a moment ago, so nothing of a predecessor can be in
+    // flight. Only a lock taken over after waiting for it may follow a leader whose last messages are still coming.
+    let free = false
     manager
-      .request(PREFIX + this.key, { signal: quit.signal }, () => {
-        if (quit.signal.aborted) return Promise.resolve()
-        return new Promise<void>((resolve) => {
-          this.#release = resolve
-          this.#takeOver(quit.signal)
-        })
+      .request(name, { ifAvailable: true }, (lock) => {
+        if (lock === null) return undefined
+        free = true
+        return hold(false)
       })
+      .then(() => (free || quit.signal.aborted ? undefined : manager.request(name, { signal: quit.signal }, () => hold(true))))
       .catch(() => {
         // Aborted while queued (close, detach): nothing to do. Refused (a sandboxed or third-party frame, where
         // the channel may still hear a leader it could never succeed): leave the group and connect alone.
@@ -168,6 +180,8 @@ export class SharedConnection {
     if (this.#leading !== undefined) channel.postMessage({ t: 'bye', term: this.#leading } satisfies SharedMessage)
     this.#channel = undefined
     this.#leading = undefined
+    if (this.#settle !== undefined) clearTimeout(this.#settle.timer)
+    this.#settle = undefined
     channel.onmessage = null
     channel.close()
     this.#quit?.abort()
@@ -186,19 +200,21 @@ export class SharedConnection {
     return this.#leading ?? ''
   }
 
-  #takeOver(signal: AbortSignal): void {
+  #takeOver(signal: AbortSignal, queued: boolean): void {
     const start = (): void => {
+      this.#settle = undefined
       if (signal.aborted || this.#channel === undefined) return
       const term = randomTerm()
       this.#leading = term
       this.#term = term
       this.#ended = false
       this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
-      this.#participant.lead()
+      this.#participant.lead(queued)
     }
-    // The first leader, or one that said bye, left nothing in flight.
-    if (this.#term === undefined || this.#ended) start()
-    else setTimeout(start, SETTLE_MS)
+    // A free lock, or a predecessor that said bye, left nothing in flight; otherwise wait for it (a bye that
+    // arrives meanwhile ends the wait).
+    if (!queued || this.#ended) start()
+    else this.#settle = { timer: setTimeout(start, SETTLE_MS), start }
   }
 
   #onMessage(message: SharedMessage): void {
@@ -216,8 +232,15 @@ export class SharedConnection {
     }
     this.#term ??= message.term
     if (message.term !== this.#term) return
-    if (message.t === 'bye') this.#ended = true
-    else this.#participant.receive(message)
+    if (message.t !== 'bye') this.#participant.receive(message)
+    else {
+      this.#ended = true
+      const settle = this.#settle
+      if (settle !== undefined) {
+        clearTimeout(settle.timer)
+        settle.start()
+      }
+    }
   }
 }
 

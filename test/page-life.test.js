@@ -4,15 +4,24 @@
 // The same behaviour runs in real browsers in test/page-life-browser.test.js; this file pins it deterministically
 // (mocked timers where a default matters) and runs in every runtime of the matrix.
 //
-// Each test file runs in its own process, so the globals installed here touch no other suite.
+// Node and Deno run each test file in its own process; Bun runs them all in one global scope, so the globals
+// installed here are put back when the file ends.
 import assert from 'node:assert/strict'
-import { afterEach, mock, test } from 'node:test'
+import { after, afterEach, test } from 'node:test'
 import { FetchEventSource } from '../dist/index.js'
 
 const url = 'http://127.0.0.1:9/ticks'
 const encoder = new TextEncoder()
 
 // ---- the stand-in browser -------------------------------------------------------------------------------------
+
+const saved = ['addEventListener', 'removeEventListener', 'document', 'navigator'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)])
+after(() => {
+  for (const [name, descriptor] of saved) {
+    if (descriptor === undefined) delete (/** @type {any} */ (globalThis))[name]
+    else Object.defineProperty(globalThis, name, descriptor)
+  }
+})
 
 const windowTarget = new EventTarget()
 let onLine = true
