@@ -3,21 +3,14 @@
 // the chunk's other events; and a CORS failure, which fetch reports like a network outage, keeps the source
 // reconnecting with backoff where a browser's EventSource would stop. (The real CORS failure in a browser is the
 // browser-only case "a cross-origin response without CORS headers …" in test/cases/errors.js.)
-import { afterEach, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FetchEventSource } from '../dist/index.js'
 import { memoryFetch } from './support/memory-fetch.js'
+import { closedAfterEach, realSetTimeout } from './support/stubbed-clock.js'
 
-const realSetTimeout = globalThis.setTimeout
-const realRandom = Math.random
-/** Sources closed after each test whatever happened, so a failed assertion cannot leave one reconnecting. */
-const opened = new Set()
-afterEach(() => {
-  globalThis.setTimeout = realSetTimeout
-  Math.random = realRandom
-  for (const source of opened) source.close()
-  opened.clear()
-})
+/** Sources closed after each test whatever happened; setTimeout and Math.random put back. */
+const opened = closedAfterEach()
 
 /** @param {string} url @param {any} init */
 function open(url, init) {

@@ -2,22 +2,15 @@
 // timer and Math.random stubbed), the maxBufferSize default, a per-connection reset of the event type, close() and
 // the signal option while each awaited step of an attempt is pending (the headers and body functions, fetch, an
 // async onResponse), the scheme check with a custom fetch, and the error class a failed loop rejects with.
-import { afterEach, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FetchEventSource, FetchEventSourceError, assertEventStream } from '../dist/index.js'
 import { memoryFetch } from './support/memory-fetch.js'
+import { closedAfterEach, realSetTimeout } from './support/stubbed-clock.js'
 
 const MAX_TIMER = 2 ** 31 - 1
-const realSetTimeout = globalThis.setTimeout
-const realRandom = Math.random
-/** Sources closed after each test whatever happened, so a failed assertion cannot leave one reconnecting. */
-const opened = new Set()
-afterEach(() => {
-  globalThis.setTimeout = realSetTimeout
-  Math.random = realRandom
-  for (const source of opened) source.close()
-  opened.clear()
-})
+/** Sources closed after each test whatever happened; setTimeout and Math.random put back. */
+const opened = closedAfterEach()
 
 /**
  * `promise`, or a rejection naming `what` (a string, or a function giving one then) after `ms`: no test waits
