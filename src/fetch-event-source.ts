@@ -246,7 +246,7 @@ export class FetchEventSource extends EventTarget {
       )
     joinShared = (source, key) =>
       new SharedConnection(key, {
-        lead: (taken) => source.#lead(taken),
+        lead: (unheard) => source.#lead(unheard),
         receive: (message) => source.#receive(message),
         state: () => ({
           readyState: source.#readyState,
@@ -292,14 +292,14 @@ export class FetchEventSource extends EventTarget {
    * same `error` (CONNECTING) and then `open` a dropped connection gives, and the request resumes from the last
    * event ID that was passed on.
    */
-  #lead(taken: boolean): void {
+  #lead(unheard: boolean): void {
     if (this.#readyState === CLOSED) return
     this.#failures = 0
     const details: FetchEventSourceErrorDetails = { code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' }
     if (this.#readyState === OPEN) {
       this.#readyState = CONNECTING
       this.#report(details)
-    } else if (taken) {
+    } else if (unheard) {
       // Not open here (its hello still unanswered when the lock came), but others may be: they reconnect too.
       this.#forwardError(details)
     }

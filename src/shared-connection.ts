@@ -41,8 +41,11 @@ export type ForwardedMessage = Exclude<SharedMessage, { t: 'hello' | 'lead' | 'b
 
 /** What a participant does with what the leader passes on, and what it does when it becomes the leader. */
 export interface SharedParticipant {
-  /** This participant now holds the lock: open the connection. `taken` when another held it before. */
-  lead(taken: boolean): void
+  /**
+   * This participant now holds the lock: open the connection. `unheard`: another held it before, and this one never
+   * heard from it, so it cannot know whether the others are open.
+   */
+  lead(unheard: boolean): void
   /** A message from the current leader. */
   receive(message: ForwardedMessage): void
   /** Someone asked for the leader's state: answered only by the leader. */
@@ -204,12 +207,14 @@ export class SharedConnection {
     const start = (): void => {
       this.#settle = undefined
       if (signal.aborted || this.#channel === undefined) return
+      // Took over from a leader it never heard from (its hello unanswered): others may be open on that connection.
+      const unheard = queued && this.#term === undefined
       const term = randomTerm()
       this.#leading = term
       this.#term = term
       this.#ended = false
       this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
-      this.#participant.lead(queued)
+      this.#participant.lead(unheard)
     }
     // A free lock, or a predecessor that said bye, left nothing in flight; otherwise wait for it (a bye that
     // arrives meanwhile ends the wait).

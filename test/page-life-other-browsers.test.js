@@ -326,26 +326,37 @@ for (const engine of ENGINES) {
       assert.equal(server.requests.length, before + 2)
     })
 
-    test('pauseWhenHidden: hidden past the grace period closes the connection; visible again resumes with Last-Event-ID', { timeout: TEST_TIMEOUT }, async (t) => {
+    /**
+     * Opens page.html with a source, lets `leave` run in the page, checks that the connection closed silently
+     * (CONNECTING, no error), runs `back`, and checks the resumed request's Last-Event-ID and the ids across it.
+     * @param {import('node:test').TestContext} t @param {string} options @param {string} leave @param {string} back
+     * @param {string} what
+     */
+    async function closesThenResumes(t, options, leave, back, what) {
       const s = browser()
       const server = srv()
       await open(t, s, 'page.html')
-      await inPage(s, undefined, 'W.startSource({ pauseWhenHidden: 300 })')
+      await inPage(s, undefined, `W.startSource(${options})`)
       await moreThan(s, undefined, 3)
       const before = server.requests.length
       const first = /** @type {import('../e2e/page-life/server.js').TickRequest} */ (server.requests[before - 1])
-      const hiddenAt = Date.now()
-      await inPage(s, undefined, 'W.setHidden(true)')
-      await server.waitFor('hidden: the connection closes', () => first.endedAt !== undefined, 5_000)
-      assert.ok(/** @type {number} */ (first.endedAt) - hiddenAt >= 300, 'not before the grace period')
-      assert.equal(await readyStateOf(s), 0, 'CONNECTING while paused')
+      const leftAt = Date.now()
+      await inPage(s, undefined, leave)
+      await server.waitFor(`${what}: the connection closes`, () => first.endedAt !== undefined, 5_000)
+      assert.equal(await readyStateOf(s), 0, `CONNECTING across ${what}`)
       const lastSeen = (await idsOf(s)).at(-1)
-      await inPage(s, undefined, 'W.setHidden(false)')
-      await server.waitFor('visible: a new request', () => server.requests.length === before + 1, 2_000)
+      await inPage(s, undefined, back)
+      await server.waitFor(`after ${what}: a new request`, () => server.requests.length === before + 1, 5_000)
       assert.equal(server.requests[before]?.lastEventId, String(lastSeen), 'resumes after the last event the page saw')
       await moreThan(s, undefined, (await idsOf(s)).length + 3)
-      assertContiguous(await idsOf(s), 'across the pause')
-      assert.deepEqual(await logOf(s), [['open', 1], ['open', 1]], 'a pause dispatches no error; the resumed connection opens again')
+      assertContiguous(await idsOf(s), `across ${what}`)
+      assert.deepEqual(await logOf(s), [['open', 1], ['open', 1]], `${what} dispatches no error; the resumed connection opens again`)
+      return { s, server, before, closedAfter: /** @type {number} */ (first.endedAt) - leftAt }
+    }
+
+    test('pauseWhenHidden: hidden past the grace period closes the connection; visible again resumes with Last-Event-ID', { timeout: TEST_TIMEOUT }, async (t) => {
+      const { s, server, before, closedAfter } = await closesThenResumes(t, '{ pauseWhenHidden: 300 }', 'W.setHidden(true)', 'W.setHidden(false)', 'a pause')
+      assert.ok(closedAfter >= 300, 'not before the grace period')
 
       // Hidden for less than the grace period: nothing happens.
       await inPage(s, undefined, 'W.setHidden(true); W.setHidden(false)')
@@ -355,23 +366,7 @@ for (const engine of ENGINES) {
     })
 
     test('freeze and resume (dispatched in the page): the connection closes, then resumes with Last-Event-ID', { timeout: TEST_TIMEOUT }, async (t) => {
-      const s = browser()
-      const server = srv()
-      await open(t, s, 'page.html')
-      await inPage(s, undefined, 'W.startSource()')
-      await moreThan(s, undefined, 3)
-      const before = server.requests.length
-      const first = /** @type {import('../e2e/page-life/server.js').TickRequest} */ (server.requests[before - 1])
-      await inPage(s, undefined, `document.dispatchEvent(new Event('freeze'))`)
-      await server.waitFor('frozen: the connection closes', () => first.endedAt !== undefined, 5_000)
-      assert.equal(await readyStateOf(s), 0, 'CONNECTING while frozen')
-      const ids = await idsOf(s)
-      await inPage(s, undefined, `document.dispatchEvent(new Event('resume'))`)
-      await server.waitFor('resumed: a new request', () => server.requests.length === before + 1, 5_000)
-      assert.equal(server.requests[before]?.lastEventId, String(ids.at(-1)), 'resumes after the last event the page saw')
-      await moreThan(s, undefined, ids.length + 3)
-      assertContiguous(await idsOf(s), 'across the freeze')
-      assert.deepEqual(await logOf(s), [['open', 1], ['open', 1]], 'a freeze dispatches no error')
+      await closesThenResumes(t, '', `document.dispatchEvent(new Event('freeze'))`, `document.dispatchEvent(new Event('resume'))`, 'a freeze')
     })
 
     test('back/forward cache: away and back; a page restored from the cache resumes with Last-Event-ID (an engine that does not cache it is reported)', { timeout: TEST_TIMEOUT }, async (t) => {
