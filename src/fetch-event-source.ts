@@ -220,8 +220,11 @@ export class FetchEventSource extends EventTarget {
       source.#reconnectionTime = clampTimerDelay(ms)
       source.#forward({ t: 'retry', term: '', ms: source.#reconnectionTime })
     }
-    // Only a leader cares: its followers must resume from the same id if one of them takes over.
-    sinkLastEventId = (source, lastEventId) => source.#forward({ t: 'id', term: '', lastEventId })
+    // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
+    // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
+    sinkLastEventId = (source, lastEventId) => {
+      if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
+    }
     sinkOverflow = (source) =>
       source.#fail({
         code: 'max-buffer-size-exceeded',
@@ -306,10 +309,9 @@ export class FetchEventSource extends EventTarget {
     this.#connectWhenAllowed()
   }
 
-  /** Passes a message on to the sources that share this one's connection, when it leads. */
+  /** Passes a message on to the sources that share this one's connection, when it leads (`send` stamps the term). */
   #forward(message: ForwardedMessage): void {
-    const shared = this.#shared
-    if (shared?.leading) shared.send({ ...message, term: shared.term })
+    this.#shared?.send(message)
   }
 
   /** What the leader passed on: this source follows it as if it held the connection itself. */
@@ -387,6 +389,7 @@ export class FetchEventSource extends EventTarget {
       data = decoded
     }
     this.#delivered = true
+    // Checked before building the message: the per-event path allocates nothing for sharing unless it leads.
     if (this.#shared?.leading) this.#forward({ t: 'event', term: '', type, data, lastEventId, origin: this.#origin })
     this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
   }

@@ -104,7 +104,7 @@ export class SharedConnection {
   readonly key: string
   readonly #participant: SharedParticipant
   #channel: BroadcastChannel | undefined
-  /** Aborts the pending lock request, or (once granted) ends the held lock's callback. */
+  /** Aborts this attachment's lock requests; `#release` ends a lock once granted. */
   #quit: AbortController | undefined
   #release: (() => void) | undefined
   /** The term of the leader this participant listens to; undefined until it hears one. */
@@ -193,14 +193,11 @@ export class SharedConnection {
     this.#release = undefined
   }
 
-  /** Passes a message on to every other participant; only the leader speaks. */
+  /** Passes a message on to every other participant, stamped with this leader's term; only the leader speaks. */
   send(message: ForwardedMessage): void {
-    if (this.#leading !== undefined) this.#channel?.postMessage(message)
-  }
-
-  /** The leader's term, stamped on what it sends. */
-  get term(): string {
-    return this.#leading ?? ''
+    if (this.#leading === undefined) return
+    message.term = this.#leading
+    this.#channel?.postMessage(message)
   }
 
   #takeOver(signal: AbortSignal, queued: boolean): void {
@@ -226,7 +223,7 @@ export class SharedConnection {
     // Same-origin contexts only can post here, but a page's other scripts may use the name: check the shape.
     if (typeof message !== 'object' || message === null) return
     if (message.t === 'hello') {
-      if (this.#leading !== undefined) this.send({ t: 'state', term: this.#leading, ...this.#participant.state() })
+      this.send({ t: 'state', term: '', ...this.#participant.state() })
       return
     }
     if (typeof message.term !== 'string' || this.#leading !== undefined) return
