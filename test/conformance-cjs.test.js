@@ -9,30 +9,17 @@
 // globalThis.fetch for a while, which every other case's default fetch would then go through: they run first, one
 // by one, with nothing else in flight.
 import { createRequire } from 'node:module'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestServer } from '../dist/testing.js'
 import * as esm from '../dist/index.js'
 import { cases } from './cases/index.js'
-import { createHarness } from './cases/harness.js'
+import { registryRun } from './support/registry.js'
 
 const require = createRequire(import.meta.url)
 const lib = require('../dist/index.cjs')
 const CONCURRENCY = 4
 
-/** @type {Awaited<ReturnType<typeof startTestServer>>} */
-let server
-/** @type {ReturnType<typeof createHarness>} */
-let harness
-
-before(async () => {
-  server = await startTestServer({ port: 0, host: '127.0.0.1' })
-  harness = createHarness({ serverUrl: server.url, lib })
-})
-
-after(async () => {
-  await server?.close()
-})
+const registry = registryRun(lib)
 
 test('the CommonJS build is a module of its own, loaded by require, with the same API as the ESM build', () => {
   assert.equal(require.resolve('../dist/index.cjs').endsWith('/dist/index.cjs'), true)
@@ -51,16 +38,7 @@ const inNode = cases.filter((c) => c.node !== false)
 
 /** @param {import('node:test').TestContext} t @param {typeof cases} group */
 function subtests(t, group) {
-  return group.map((c) =>
-    t.test(`${c.rule} ${c.name}`, async () => {
-      const result = await harness.runCase(c)
-      if (!result.ok) {
-        const e = new Error(result.error)
-        e.stack = result.error
-        throw e
-      }
-    }),
-  )
+  return group.map((c) => t.test(`${c.rule} ${c.name}`, () => registry.runCase(c)))
 }
 
 test('dist/index.cjs: the cases that replace globalThis.fetch, one at a time', { concurrency: 1 }, async (t) => {

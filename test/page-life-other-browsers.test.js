@@ -258,17 +258,27 @@ for (const engine of ENGINES) {
       await assertEachOnItsOwn(s, before)
     })
 
-    test('offline (simulated in the page): no attempt is made while offline; back online, the reconnect is immediate', { timeout: TEST_TIMEOUT }, async (t) => {
+    /**
+     * Opens page.html, runs `start` in it (which opens the source as window.source) and waits for three events.
+     * Returns the request count then and the request of the open connection.
+     * @param {import('node:test').TestContext} t @param {string} start
+     */
+    async function pageWithSource(t, start) {
       const s = browser()
       const server = srv()
       await open(t, s, 'page.html')
-      // A short delay that would make many attempts if offline did not stop them; attempts are counted in the page.
-      await inPage(s, undefined, `
-        W.attempts = 0
-        W.startSource({ retry: { initialDelay: 50, maxDelay: 50 }, fetch: (...args) => (W.attempts++, fetch(...args)) })`)
+      await inPage(s, undefined, start)
       await moreThan(s, undefined, 3)
       const before = server.requests.length
       const first = /** @type {import('../e2e/page-life/server.js').TickRequest} */ (server.requests[before - 1])
+      return { s, server, before, first }
+    }
+
+    test('offline (simulated in the page): no attempt is made while offline; back online, the reconnect is immediate', { timeout: TEST_TIMEOUT }, async (t) => {
+      // A short delay that would make many attempts if offline did not stop them; attempts are counted in the page.
+      const { s, server, before, first } = await pageWithSource(t, `
+        W.attempts = 0
+        W.startSource({ retry: { initialDelay: 50, maxDelay: 50 }, fetch: (...args) => (W.attempts++, fetch(...args)) })`)
       assert.equal(await setOnline(s, false), false, 'navigator.onLine reads false')
       server.endStreams()
       await server.waitFor('the stream ended', () => first.endedAt !== undefined)
@@ -293,12 +303,7 @@ for (const engine of ENGINES) {
     })
 
     test('online ends a pending backoff delay at once, even with retry.initialDelay 30000', { timeout: TEST_TIMEOUT }, async (t) => {
-      const s = browser()
-      const server = srv()
-      await open(t, s, 'page.html')
-      await inPage(s, undefined, 'W.startSource({ retry: { initialDelay: 30_000 } })')
-      await moreThan(s, undefined, 3)
-      const before = server.requests.length
+      const { s, server, before } = await pageWithSource(t, 'W.startSource({ retry: { initialDelay: 30_000 } })')
       // Offline first, so the stream's end schedules nothing; then back online.
       await setOnline(s, false)
       server.endStreams()
@@ -333,13 +338,7 @@ for (const engine of ENGINES) {
      * @param {string} what
      */
     async function closesThenResumes(t, options, leave, back, what) {
-      const s = browser()
-      const server = srv()
-      await open(t, s, 'page.html')
-      await inPage(s, undefined, `W.startSource(${options})`)
-      await moreThan(s, undefined, 3)
-      const before = server.requests.length
-      const first = /** @type {import('../e2e/page-life/server.js').TickRequest} */ (server.requests[before - 1])
+      const { s, server, before, first } = await pageWithSource(t, `W.startSource(${options})`)
       const leftAt = Date.now()
       await inPage(s, undefined, leave)
       await server.waitFor(`${what}: the connection closes`, () => first.endedAt !== undefined, 5_000)
@@ -370,13 +369,7 @@ for (const engine of ENGINES) {
     })
 
     test('back/forward cache: away and back; a page restored from the cache resumes with Last-Event-ID (an engine that does not cache it is reported)', { timeout: TEST_TIMEOUT }, async (t) => {
-      const s = browser()
-      const server = srv()
-      await open(t, s, 'page.html')
-      await inPage(s, undefined, 'W.startSource()')
-      await moreThan(s, undefined, 3)
-      const before = server.requests.length
-      const first = /** @type {import('../e2e/page-life/server.js').TickRequest} */ (server.requests[before - 1])
+      const { s, server, before, first } = await pageWithSource(t, 'W.startSource()')
       await s.goto(`${server.url}/page-life/away.html`)
       await server.waitFor('navigated away: the connection closes', () => first.endedAt !== undefined, 5_000)
       // Back, from a timer so the script returns before the navigation starts.
