@@ -24,17 +24,11 @@ const ENTRIES = [
   { name: 'parser', label: 'eventsource-parser (parser alone)', pkg: 'eventsource-parser' },
 ]
 
+/** How every bundle of the table is made. @type {import('esbuild').BuildOptions} */
+const BUNDLE = { bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' }
+
 export async function bundleText(specifier) {
-  const result = await esbuild.build({
-    stdin: { contents: `export * from ${specifier}`, resolveDir: ROOT, loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  })
+  const result = await esbuild.build({ ...BUNDLE, stdin: { contents: `export * from ${specifier}`, resolveDir: ROOT, loader: 'js' } })
   return result.outputFiles[0].contents
 }
 
@@ -98,17 +92,7 @@ async function featureCosts() {
         b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubbed.find((f) => f.module === args.path)?.stub, loader: 'js' }))
       },
     }
-    const result = await esbuild.build({
-      entryPoints: [join(ROOT, 'src/index.ts')],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-      plugins: [stubs],
-    })
+    const result = await esbuild.build({ ...BUNDLE, entryPoints: [join(ROOT, 'src/index.ts')], plugins: [stubs] })
     return gzipSync(result.outputFiles[0].contents, { level: 9 }).length
   }
   const whole = await build([])

@@ -17,27 +17,32 @@ export async function runNodeCuts({ total, seed, framing = 'mixed', maxBytes = 4
   /** @type {Record<string, number>} */
   const errors = {}
   const started = performance.now()
-  const source = new FetchEventSource(`${proxy.url}/events`, { retry: { initialDelay: 1, maxDelay: 20 } })
-  for (const type of EVENT_TYPES) {
-    source.addEventListener(type, (event) => received.push({ id: event.lastEventId, type: event.type, data: event.data }))
-  }
+  /** @type {FetchEventSource | undefined} */
+  let source
   /** @type {{ code: unknown, readyState: number } | undefined} */
   let ending
+  // Everything after the servers start is inside the try: a source that throws (a broken build) must still close
+  // them, or the test process never exits.
   try {
+    source = new FetchEventSource(`${proxy.url}/events`, { retry: { initialDelay: 1, maxDelay: 20 } })
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (event) => received.push({ id: event.lastEventId, type: event.type, data: event.data }))
+    }
+    const opened = source
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not finished after ${timeoutMs} ms: ${received.length}/${total} events, ${proxy.cuts.length} cuts`)), timeoutMs)
-      source.addEventListener('error', (/** @type {any} */ event) => {
+      opened.addEventListener('error', (/** @type {any} */ event) => {
         const key = String(event.code)
         errors[key] = (errors[key] ?? 0) + 1
-        if (source.readyState === FetchEventSource.CLOSED) {
-          ending = { code: event.code, readyState: source.readyState }
+        if (opened.readyState === FetchEventSource.CLOSED) {
+          ending = { code: event.code, readyState: opened.readyState }
           clearTimeout(timer)
           resolve(undefined)
         }
       })
     })
   } finally {
-    source.close()
+    source?.close()
     await proxy.close()
     await server.close()
   }

@@ -61,34 +61,6 @@ export async function runServerRestarts({ clients, total, kills, downAttempts, i
       watchers.add(check)
     })
 
-  for (let c = 0; c < clients; c++) {
-    /** @type {Client} */
-    const client = { source: /** @type {any} */ (undefined), received: [], log: [], done: false }
-    client.source = new FetchEventSource(`http://127.0.0.1:${port}/events`, {
-      retry: policy,
-      fetch: (input, init) => {
-        client.log.push(['attempt', performance.now()])
-        return fetch(input, init)
-      },
-    })
-    for (const type of EVENT_TYPES) {
-      client.source.addEventListener(type, (event) => {
-        client.received.push({ id: event.lastEventId, type: event.type, data: event.data })
-        notify()
-      })
-    }
-    client.source.addEventListener('open', () => {
-      client.log.push(['open', performance.now()])
-      notify()
-    })
-    client.source.addEventListener('error', () => {
-      client.log.push(['error', performance.now()])
-      if (client.source.readyState === FetchEventSource.CLOSED) client.done = true
-      notify()
-    })
-    all.push(client)
-  }
-
   /** Errors after the last open: the attempts that failed while the server was down (plus the loss itself). */
   const failuresSinceOpen = (/** @type {Client} */ client) => {
     let n = 0
@@ -97,7 +69,37 @@ export async function runServerRestarts({ clients, total, kills, downAttempts, i
   }
   /** @type {number[]} */
   const killTimes = []
+  // Everything after the server starts is inside the try: a source that throws (a broken build) must still stop
+  // the server's process, or the test process never exits.
   try {
+    for (let c = 0; c < clients; c++) {
+      /** @type {Client} */
+      const client = { source: /** @type {any} */ (undefined), received: [], log: [], done: false }
+      client.source = new FetchEventSource(`http://127.0.0.1:${port}/events`, {
+        retry: policy,
+        fetch: (input, init) => {
+          client.log.push(['attempt', performance.now()])
+          return fetch(input, init)
+        },
+      })
+      for (const type of EVENT_TYPES) {
+        client.source.addEventListener(type, (event) => {
+          client.received.push({ id: event.lastEventId, type: event.type, data: event.data })
+          notify()
+        })
+      }
+      client.source.addEventListener('open', () => {
+        client.log.push(['open', performance.now()])
+        notify()
+      })
+      client.source.addEventListener('error', () => {
+        client.log.push(['error', performance.now()])
+        if (client.source.readyState === FetchEventSource.CLOSED) client.done = true
+        notify()
+      })
+      all.push(client)
+    }
+
     for (let k = 1; k <= kills; k++) {
       const mark = Math.floor((total * k) / (kills + 1))
       await until(() => all.every((c) => c.received.length >= mark), `every client to reach event ${mark}`)
@@ -110,7 +112,7 @@ export async function runServerRestarts({ clients, total, kills, downAttempts, i
     }
     await until(() => all.every((c) => c.done), 'every client to finish (204)')
   } finally {
-    for (const c of all) c.source.close()
+    for (const c of all) c.source?.close()
     await server.kill()
   }
 

@@ -20,6 +20,8 @@ export interface EventStreamSink {
   onEvent(type: string, data: string, lastEventId: string): void
   /** A valid `retry:` field (all ASCII digits). */
   onRetry(ms: number): void
+  /** A blank line committed a new last event ID without an event (an `id:`-only block). */
+  onLastEventId(lastEventId: string): void
   /** A line or an event's data grew past the buffer limit; parsing has stopped. */
   onOverflow(): void
 }
@@ -291,8 +293,10 @@ export class EventStreamParser {
   /** A blank line. */
   #dispatch(): void {
     if (!this.#hasData) {
-      this.lastEventId = this.#idBuffer
       this.#type = ''
+      if (this.lastEventId === this.#idBuffer) return
+      this.lastEventId = this.#idBuffer
+      this.#sink.onLastEventId(this.#idBuffer)
       return
     }
     const blocks = this.#dataBlocks

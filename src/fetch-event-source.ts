@@ -14,7 +14,7 @@ import { readSettings, type FetchEventSourceInit, type Settings } from './option
 import { canWatchPage, isOffline, watchPage } from './page-life.js'
 import { buildRequest } from './request.js'
 import { clampTimerDelay, reconnectDelay, retryAfter, stormFloor } from './retry-delay.js'
-import { SharedConnection, sharedKey, sharedStatus, sharingSupported, type SharedMessage, type SharedStatus } from './shared-connection.js'
+import { SharedConnection, sharedKey, sharedStatus, sharingSupported, type ForwardedMessage, type SharedStatus } from './shared-connection.js'
 import type { EventHandlerValue, FetchEventSourceEventMap, FetchEventSourceMessageEvent } from './event-source.js'
 
 const CONNECTING = 0
@@ -33,6 +33,7 @@ type HandlerType = 'open' | 'message' | 'error'
 let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
 let sinkRetry: (source: FetchEventSource, ms: number) => void
 let sinkOverflow: (source: FetchEventSource) => void
+let sinkLastEventId: (source: FetchEventSource, lastEventId: string) => void
 let startPageLife: (source: FetchEventSource) => (() => void) | undefined
 let joinShared: (source: FetchEventSource, key: string) => SharedConnection
 
@@ -109,7 +110,7 @@ export class FetchEventSource extends EventTarget {
     this.#parser = new EventStreamParser(new ParserSink(this), settings.maxBufferSize)
     this.#parser.reset(settings.lastEventId)
     // Derived now, so a `shared: true` that cannot name its request throws here, in every runtime.
-    const key = settings.shared === true ? sharedKey(this.url, settings.method, settings.headers, settings.body, settings.withCredentials) : settings.shared
+    const key = settings.shared === true ? sharedKey(this.url, settings) : settings.shared
 
     const { signal } = settings
     if (signal?.aborted) {
@@ -217,6 +218,12 @@ export class FetchEventSource extends EventTarget {
     sinkRetry = (source, ms) => {
       // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
       source.#reconnectionTime = clampTimerDelay(ms)
+      source.#forward({ t: 'retry', term: '', ms: source.#reconnectionTime })
+    }
+    // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
+    // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
+    sinkLastEventId = (source, lastEventId) => {
+      if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
     }
     sinkOverflow = (source) =>
       source.#fail({
@@ -242,9 +249,19 @@ export class FetchEventSource extends EventTarget {
       )
     joinShared = (source, key) =>
       new SharedConnection(key, {
-        lead: () => source.#lead(),
+        lead: (unheard) => source.#lead(unheard),
         receive: (message) => source.#receive(message),
-        state: () => ({ readyState: source.#readyState, lastEventId: source.#parser.lastEventId, origin: source.#origin }),
+        state: () => ({
+          readyState: source.#readyState,
+          lastEventId: source.#parser.lastEventId,
+          origin: source.#origin,
+          retry: source.#reconnectionTime,
+        }),
+        alone: () => {
+          // Sharing refused after all: this source becomes one that never asked to share.
+          source.#shared = undefined
+          source.#lead(false)
+        },
       })
   }
 
@@ -278,45 +295,75 @@ export class FetchEventSource extends EventTarget {
    * same `error` (CONNECTING) and then `open` a dropped connection gives, and the request resumes from the last
    * event ID that was passed on.
    */
-  #lead(): void {
+  #lead(unheard: boolean): void {
     if (this.#readyState === CLOSED) return
     this.#failures = 0
+    const details: FetchEventSourceErrorDetails = { code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' }
     if (this.#readyState === OPEN) {
       this.#readyState = CONNECTING
-      this.#report({ code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' })
+      this.#report(details)
+    } else if (unheard) {
+      // Not open here (its hello still unanswered when the lock came), but others may be: they reconnect too.
+      this.#forwardError(details)
     }
     this.#connectWhenAllowed()
   }
 
+  /** Passes a message on to the sources that share this one's connection, when it leads (`send` stamps the term). */
+  #forward(message: ForwardedMessage): void {
+    this.#shared?.send(message)
+  }
+
   /** What the leader passed on: this source follows it as if it held the connection itself. */
-  #receive(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void {
+  #receive(message: ForwardedMessage): void {
     if (this.#readyState === CLOSED || this.#suspended !== 0) return
     switch (message.t) {
       case 'event':
+        // Events flow only from an open connection: one that outruns the answer to this source's hello opens it.
+        if (this.#readyState !== OPEN) {
+          this.#open(message.origin)
+          // An open handler may have closed it (TypeScript does not see the handler's effect).
+          if ((this.#readyState as ReadyState) !== OPEN) return
+        }
         this.#parser.lastEventId = message.lastEventId
-        this.#delivered = true
         this.#deliver(new SourceMessageEvent(message.type, message.data, message.origin, message.lastEventId))
+        return
+      case 'id':
+        this.#parser.lastEventId = message.lastEventId
+        return
+      case 'retry':
+        this.#reconnectionTime = clampTimerDelay(message.ms)
         return
       case 'state':
         this.#parser.lastEventId = message.lastEventId
+        this.#reconnectionTime = clampTimerDelay(message.retry)
         if (message.readyState !== OPEN) return
       // falls through: a leader that is already open opens this source too
       case 'open':
-        this.#origin = message.origin
-        if (this.#readyState === OPEN) return
-        this.#readyState = OPEN
-        this.dispatchEvent(new Event('open'))
+        if (this.#readyState !== OPEN) this.#open(message.origin)
         return
       case 'error': {
+        this.#parser.lastEventId = message.lastEventId
         const details: FetchEventSourceErrorDetails = { code: message.code as FetchEventSourceErrorDetails['code'], message: message.message }
         if (message.readyState === CLOSED) {
           this.#fail(details)
           return
         }
-        this.#readyState = message.readyState === OPEN ? OPEN : CONNECTING
+        if (message.readyState !== OPEN) this.#readyState = CONNECTING
+        else if (this.#readyState !== OPEN) {
+          // An error that leaves the connection open (invalid-base64) before the answer to this source's hello.
+          this.#open(message.origin)
+          if ((this.#readyState as ReadyState) !== OPEN) return
+        }
         this.#dispatchError(details)
       }
     }
+  }
+
+  #open(origin: string): void {
+    this.#origin = origin
+    this.#readyState = OPEN
+    this.dispatchEvent(new Event('open'))
   }
 
   /**
@@ -342,8 +389,8 @@ export class FetchEventSource extends EventTarget {
       data = decoded
     }
     this.#delivered = true
-    const shared = this.#shared
-    if (shared?.leading) shared.send({ t: 'event', term: shared.term, type, data, lastEventId, origin: this.#origin })
+    // Checked before building the message: the per-event path allocates nothing for sharing unless it leads.
+    if (this.#shared?.leading) this.#forward({ t: 'event', term: '', type, data, lastEventId, origin: this.#origin })
     this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
   }
 
@@ -359,9 +406,13 @@ export class FetchEventSource extends EventTarget {
 
   /** An error event here, and, from a leader, in every page that shares the connection (with the state it leaves). */
   #report(details: FetchEventSourceErrorDetails): void {
-    const shared = this.#shared
-    if (shared?.leading) shared.send({ t: 'error', term: shared.term, code: details.code, message: details.message, readyState: this.#readyState })
+    this.#forwardError(details)
     this.#dispatchError(details)
+  }
+
+  #forwardError(details: FetchEventSourceErrorDetails): void {
+    const { code, message } = details
+    this.#forward({ t: 'error', term: '', code, message, readyState: this.#readyState, lastEventId: this.#parser.lastEventId, origin: this.#origin })
   }
 
   // ---- the connection -----------------------------------------------------------------------------------------
@@ -443,8 +494,7 @@ export class FetchEventSource extends EventTarget {
     this.#origin = originOf(response.url || this.url)
     this.#delivered = false
     this.#readyState = OPEN
-    const shared = this.#shared
-    if (shared?.leading) shared.send({ t: 'open', term: shared.term, origin: this.#origin })
+    this.#forward({ t: 'open', term: '', origin: this.#origin })
     this.dispatchEvent(new Event('open'))
     if (controller !== this.#controller) {
       discard(response)
@@ -574,8 +624,7 @@ export class FetchEventSource extends EventTarget {
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
     // Told before the teardown closes the channel: every page sharing the connection fails with it.
-    const shared = this.#shared
-    if (shared?.leading) shared.send({ t: 'error', term: shared.term, code: details.code, message: details.message, readyState: CLOSED })
+    this.#forwardError(details)
     const iterators = this.#iterators
     this.#iterators = undefined
     this.#teardown()
@@ -685,6 +734,9 @@ class ParserSink implements EventStreamSink {
   }
   onRetry(ms: number): void {
     sinkRetry(this.source, ms)
+  }
+  onLastEventId(lastEventId: string): void {
+    sinkLastEventId(this.source, lastEventId)
   }
   onOverflow(): void {
     sinkOverflow(this.source)

@@ -82,8 +82,9 @@ export interface FetchEventSourceInit {
   heartbeatTimeout?: number | undefined
   /**
    * Share one connection among every source created with the same key in the tabs, windows and workers of this
-   * origin (browsers with BroadcastChannel and Web Locks; ignored elsewhere). `true` keys it by the request:
-   * method, URL, static headers, string body and credentials. Headers or body given as functions need a string key.
+   * origin (browsers with BroadcastChannel and Web Locks; ignored elsewhere). `true` keys it by everything that
+   * shapes the events: the request (method, URL, static headers, string body, credentials, where the last event ID
+   * goes, redirects) and `maxBufferSize` and `decodeBase64`. Headers or body given as functions need a string key.
    */
   shared?: boolean | string | undefined
   /**

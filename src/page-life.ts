@@ -3,6 +3,8 @@
 // it closes, so nothing here outlives the source. Where an API is missing (Node, Deno, Bun, a worker has no
 // document), its part is simply not watched.
 
+import { clampTimerDelay } from './retry-delay.js'
+
 /** Why a source holds no connection on purpose; a bit set, so a page both hidden and frozen resumes once. */
 export const HIDDEN = 1
 export const FROZEN = 2
@@ -90,7 +92,7 @@ export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => vo
           hiddenTimer ??= setTimeout(() => {
             hiddenTimer = undefined
             hooks.suspend(HIDDEN)
-          }, hiddenGraceMs)
+          }, clampTimerDelay(hiddenGraceMs))
         } else {
           if (hiddenTimer !== undefined) clearTimeout(hiddenTimer)
           hiddenTimer = undefined

@@ -6,12 +6,16 @@
 //
 // The messages, all on one channel, each carrying the term (a random id per leadership) of the leader that sent it:
 //   lead   a new leader starts its term; older terms' messages are dropped from then on
-//   state  the leader's readyState, lastEventId and origin, in answer to a participant's hello
+//   state  the leader's readyState, lastEventId, origin and reconnection time, in answer to a participant's hello
 //   event  one message event: type, data, lastEventId, origin
+//   id     an `id:`-only block moved the last event ID without an event
+//   retry  a `retry:` field set the reconnection time
 //   open   the connection was (re)established
-//   error  an error event: code, message, and the readyState it leaves behind
+//   error  an error event: code, message, the readyState it leaves behind, lastEventId and origin
 //   bye    the leader closed on purpose: whoever leads next need not wait for stragglers
 // and from a participant without a term: hello (asks the leader for its state).
+
+import type { Settings } from './options.js'
 
 /**
  * How long a new leader waits, after a leader that vanished without a `bye`, before connecting: the browser may
@@ -23,24 +27,38 @@ const PREFIX = 'fetch-eventsource:'
 
 export type SharedMessage =
   | { t: 'hello' }
-  | { t: 'lead' | 'bye'; term: string }
-  | { t: 'state'; term: string; readyState: number; lastEventId: string; origin: string }
+  | { t: 'lead'; term: string }
+  | { t: 'bye'; term: string }
+  | { t: 'state'; term: string; readyState: number; lastEventId: string; origin: string; retry: number }
   | { t: 'event'; term: string; type: string; data: string; lastEventId: string; origin: string }
+  | { t: 'id'; term: string; lastEventId: string }
+  | { t: 'retry'; term: string; ms: number }
   | { t: 'open'; term: string; origin: string }
-  | { t: 'error'; term: string; code: string | number; message: string; readyState: number }
+  | { t: 'error'; term: string; code: string | number; message: string; readyState: number; lastEventId: string; origin: string }
+
+/** What a leader passes on (hello, lead and bye are the connection's own business). */
+export type ForwardedMessage = Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>
 
 /** What a participant does with what the leader passes on, and what it does when it becomes the leader. */
 export interface SharedParticipant {
-  /** This participant now holds the lock: open the connection. */
-  lead(): void
-  /** A message from the current leader (never `hello`, `lead` or `bye`). */
-  receive(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void
+  /**
+   * This participant now holds the lock: open the connection. `unheard`: another held it before, and this one never
+   * heard from it, so it cannot know whether the others are open.
+   */
+  lead(unheard: boolean): void
+  /** A message from the current leader. */
+  receive(message: ForwardedMessage): void
   /** Someone asked for the leader's state: answered only by the leader. */
-  state(): { readyState: number; lastEventId: string; origin: string }
+  state(): { readyState: number; lastEventId: string; origin: string; retry: number }
+  /**
+   * Sharing is refused here after all (a sandboxed or third-party frame without Web Locks or storage): this
+   * source must connect on its own, like one that never asked to share.
+   */
+  alone(): void
 }
 
 interface LockManagerLike {
-  request(name: string, options: { signal: AbortSignal }, callback: () => Promise<void>): Promise<unknown>
+  request(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<void> | undefined): Promise<unknown>
   query?(): Promise<{ held?: Array<{ name?: string; clientId?: string }>; pending?: Array<{ name?: string; clientId?: string }> }>
 }
 
@@ -69,8 +87,14 @@ export interface SharedStatus {
   contexts: number
 }
 
-export async function sharedStatus(key: string, leader: boolean): Promise<SharedStatus> {
-  const snapshot = (await locks()?.query?.()) ?? {}
+export async function sharedStatus(key: string, leader: boolean): Promise<SharedStatus | null> {
+  let snapshot: Awaited<ReturnType<NonNullable<LockManagerLike['query']>>>
+  try {
+    snapshot = (await locks()?.query?.()) ?? {}
+  } catch {
+    // Firefox refuses query() in a third-party frame: nothing to count there.
+    return null
+  }
   const name = PREFIX + key
   const mine = [...(snapshot.held ?? []), ...(snapshot.pending ?? [])].filter((lock) => lock.name === name)
   return { key, leader, sources: mine.length, contexts: new Set(mine.map((lock) => lock.clientId)).size }
@@ -80,7 +104,7 @@ export class SharedConnection {
   readonly key: string
   readonly #participant: SharedParticipant
   #channel: BroadcastChannel | undefined
-  /** Aborts the pending lock request, or (once granted) ends the held lock's callback. */
+  /** Aborts this attachment's lock requests; `#release` ends a lock once granted. */
   #quit: AbortController | undefined
   #release: (() => void) | undefined
   /** The term of the leader this participant listens to; undefined until it hears one. */
@@ -89,6 +113,8 @@ export class SharedConnection {
   #ended = false
   /** This participant's own term while it leads. */
   #leading: string | undefined
+  /** Holding the lock, waiting for a vanished leader's last messages before leading. */
+  #settle: { timer: ReturnType<typeof setTimeout>; start: () => void } | undefined
 
   constructor(key: string, participant: SharedParticipant) {
     this.key = key
@@ -108,23 +134,45 @@ export class SharedConnection {
   attach(): void {
     const manager = locks()
     if (manager === undefined || this.#channel !== undefined) return
-    const channel = new BroadcastChannel(PREFIX + this.key)
+    let channel: BroadcastChannel
+    try {
+      channel = new BroadcastChannel(PREFIX + this.key)
+    } catch {
+      // Storage access denied (some sandboxed or third-party frames): no sharing here.
+      this.#participant.alone()
+      return
+    }
     this.#channel = channel
     this.#term = undefined
     this.#ended = false
     channel.onmessage = (event) => this.#onMessage(event.data as SharedMessage)
     const quit = new AbortController()
     this.#quit = quit
+    const name = PREFIX + this.key
+    const hold = (queued: boolean): Promise<void> =>
+      quit.signal.aborted
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#release = resolve
+            this.#takeOver(quit.signal, queued)
+          })
+    // First without queueing: a lock that is free had no holder a moment ago, so nothing of a predecessor can be in
+    // flight. Only a lock taken over after waiting for it may follow a leader whose last messages are still coming.
+    let free = false
     manager
-      .request(PREFIX + this.key, { signal: quit.signal }, () => {
-        if (quit.signal.aborted) return Promise.resolve()
-        return new Promise<void>((resolve) => {
-          this.#release = resolve
-          this.#takeOver(quit.signal)
-        })
+      .request(name, { ifAvailable: true }, (lock) => {
+        if (lock === null) return undefined
+        free = true
+        return hold(false)
       })
-      // Aborted while queued (close, detach): nothing to do.
-      .catch(() => {})
+      .then(() => (free || quit.signal.aborted ? undefined : manager.request(name, { signal: quit.signal }, () => hold(true))))
+      .catch(() => {
+        // Aborted while queued (close, detach): nothing to do. Refused (a sandboxed or third-party frame, where
+        // the channel may still hear a leader it could never succeed): leave the group and connect alone.
+        if (quit.signal.aborted) return
+        this.detach()
+        this.#participant.alone()
+      })
     channel.postMessage({ t: 'hello' } satisfies SharedMessage)
   }
 
@@ -135,6 +183,8 @@ export class SharedConnection {
     if (this.#leading !== undefined) channel.postMessage({ t: 'bye', term: this.#leading } satisfies SharedMessage)
     this.#channel = undefined
     this.#leading = undefined
+    if (this.#settle !== undefined) clearTimeout(this.#settle.timer)
+    this.#settle = undefined
     channel.onmessage = null
     channel.close()
     this.#quit?.abort()
@@ -143,36 +193,37 @@ export class SharedConnection {
     this.#release = undefined
   }
 
-  /** Passes a message on to every other participant; only the leader speaks. */
-  send(message: Exclude<SharedMessage, { t: 'hello' | 'lead' | 'bye' }>): void {
-    if (this.#leading !== undefined) this.#channel?.postMessage(message)
+  /** Passes a message on to every other participant, stamped with this leader's term; only the leader speaks. */
+  send(message: ForwardedMessage): void {
+    if (this.#leading === undefined) return
+    message.term = this.#leading
+    this.#channel?.postMessage(message)
   }
 
-  /** The leader's term, stamped on what it sends. */
-  get term(): string {
-    return this.#leading ?? ''
-  }
-
-  #takeOver(signal: AbortSignal): void {
+  #takeOver(signal: AbortSignal, queued: boolean): void {
     const start = (): void => {
+      this.#settle = undefined
       if (signal.aborted || this.#channel === undefined) return
+      // Took over from a leader it never heard from (its hello unanswered): others may be open on that connection.
+      const unheard = queued && this.#term === undefined
       const term = randomTerm()
       this.#leading = term
       this.#term = term
       this.#ended = false
       this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
-      this.#participant.lead()
+      this.#participant.lead(unheard)
     }
-    // The first leader, or one that said bye, left nothing in flight.
-    if (this.#term === undefined || this.#ended) start()
-    else setTimeout(start, SETTLE_MS)
+    // A free lock, or a predecessor that said bye, left nothing in flight; otherwise wait for it (a bye that
+    // arrives meanwhile ends the wait).
+    if (!queued || this.#ended) start()
+    else this.#settle = { timer: setTimeout(start, SETTLE_MS), start }
   }
 
   #onMessage(message: SharedMessage): void {
     // Same-origin contexts only can post here, but a page's other scripts may use the name: check the shape.
     if (typeof message !== 'object' || message === null) return
     if (message.t === 'hello') {
-      if (this.#leading !== undefined) this.send({ t: 'state', term: this.#leading, ...this.#participant.state() })
+      this.send({ t: 'state', term: '', ...this.#participant.state() })
       return
     }
     if (typeof message.term !== 'string' || this.#leading !== undefined) return
@@ -183,8 +234,15 @@ export class SharedConnection {
     }
     this.#term ??= message.term
     if (message.term !== this.#term) return
-    if (message.t === 'bye') this.#ended = true
-    else if (message.t === 'event' || message.t === 'open' || message.t === 'error' || message.t === 'state') this.#participant.receive(message)
+    if (message.t !== 'bye') this.#participant.receive(message)
+    else {
+      this.#ended = true
+      const settle = this.#settle
+      if (settle !== undefined) {
+        clearTimeout(settle.timer)
+        settle.start()
+      }
+    }
   }
 }
 
@@ -193,20 +251,35 @@ function randomTerm(): string {
 }
 
 /**
- * The key `shared: true` stands for: the request itself (method, absolute URL, headers, string body and
- * credentials mode), so two sources share only when they would send the same request. Functions for headers or
- * body compute a different request per attempt, so they need a key of the caller's choosing.
+ * The key `shared: true` stands for: the request and what the source makes of its response (method, absolute URL,
+ * headers, a string body, credentials, where the last event ID goes, redirects, the buffer limit and base64
+ * decoding), so two sources share only when each would have received the same events on its own. Hashed: the key
+ * names a Web Lock and a channel that any script of the origin can list, and headers may carry a token. Functions
+ * for headers or body compute a different request per attempt, so they need a key of the caller's choosing.
  */
-export function sharedKey(
-  url: string,
-  method: string,
-  headers: unknown,
-  body: unknown,
-  withCredentials: boolean,
-): string {
+export function sharedKey(url: string, settings: Settings): string {
+  const { method, headers, body } = settings
   if (typeof headers === 'function' || (body != null && typeof body !== 'string')) {
     throw new TypeError('FetchEventSource: shared: true needs headers and body that are not functions (and a string body); pass shared: "your-key" instead')
   }
-  const headerList = headers === undefined ? [] : [...new Headers(headers as HeadersInit)]
-  return JSON.stringify([method.toUpperCase(), url, headerList, body ?? null, withCredentials])
+  const request = JSON.stringify([
+    method.toUpperCase(),
+    url,
+    headers === undefined ? [] : [...new Headers(headers)],
+    body ?? null,
+    settings.withCredentials,
+    settings.lastEventIdInHeader,
+    settings.lastEventIdParam,
+    settings.redirect,
+    settings.maxBufferSize,
+    settings.decodeBase64,
+  ])
+  return `request-${hash(request, 0x811c9dc5)}${hash(request, 0x01000193)}`
+}
+
+/** FNV-1a over UTF-16 code units, 32 bits as 8 hex digits; two seeds make 64 bits, too wide to collide by chance. */
+function hash(text: string, seed: number): string {
+  let h = seed
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return (h >>> 0).toString(16).padStart(8, '0')
 }

@@ -34,6 +34,15 @@ test('package.json exports resolve to the ESM and CJS builds', async () => {
   assert.equal(typeof esm.FetchEventSource, 'function')
 })
 
+test('no runtime dependencies: package.json declares none, and the ESM and CJS builds import and require nothing', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
+  assert.deepEqual([pkg.dependencies, pkg.peerDependencies, pkg.optionalDependencies], [undefined, undefined, undefined])
+  for (const file of ['index.js', 'index.cjs']) {
+    const code = await readFile(new URL(file, dist), 'utf8')
+    assert.doesNotMatch(code, /\bimport\s*[\w{*]|\bfrom\s*["']|\bimport\s*\(|\brequire\s*\(/, file)
+  }
+})
+
 test('the browser ESM is self-contained: no bare or relative imports', async () => {
   const code = await readFile(new URL('fetch-eventsource.browser.js', dist), 'utf8')
   assert.doesNotMatch(code, /\bimport\s*[\w{*]/)

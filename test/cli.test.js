@@ -230,6 +230,19 @@ describe('requests', () => {
     assert.deepEqual([first.method, first.body], ['PATCH', 'from stdin\nline 2'])
   })
 
+  test('-d @- reads standard input too; no Content-Type is added to a body (the README says so; fetch would add text/plain)', async () => {
+    const { url, key } = await script([{ body: ['retry: 10\ndata: ok\n\n'] }])
+    const run = await cli(['-d', '@-', url], { input: 'from stdin' })
+    assert.equal(run.code, 0, run.stderr)
+    const { url: literalUrl, key: literalKey } = await script([{ body: ['retry: 10\ndata: ok\n\n'] }])
+    const literal = await cli(['-d', 'literal', literalUrl])
+    assert.equal(literal.code, 0, literal.stderr)
+    const [first] = await requests(key)
+    const [second] = await requests(literalKey)
+    assert.deepEqual([first.method, first.body, first.headers['content-type']], ['POST', 'from stdin', undefined])
+    assert.deepEqual([second.method, second.body, second.headers['content-type']], ['POST', 'literal', undefined])
+  })
+
   test('--last-event-id is sent on the first request, then the stream\'s ids replace it', async () => {
     const { url, key } = await script([{ body: ['retry: 20\nid: 43\ndata: x\n\n'] }])
     const run = await cli(['--last-event-id', '42', url])

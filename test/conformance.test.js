@@ -2,40 +2,20 @@
 // and the scripted test server. One node:test test per case: `node --test test/conformance.test.js`.
 // CONFORMANCE_LIB=path/to/build.js runs the same cases against another build (e.g. dist/index.cjs).
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
-import { startTestServer } from '../dist/testing.js'
 import { cases } from './cases/index.js'
-import { createHarness } from './cases/harness.js'
+import { registryRun } from './support/registry.js'
 
 const lib = process.env.CONFORMANCE_LIB
   ? await import(pathToFileURL(path.resolve(process.env.CONFORMANCE_LIB)).href)
   : await import('../dist/index.js')
 
-/** @type {Awaited<ReturnType<typeof startTestServer>>} */
-let server
-/** @type {ReturnType<typeof createHarness>} */
-let harness
-
-before(async () => {
-  server = await startTestServer({ port: 0, host: '127.0.0.1' })
-  harness = createHarness({ serverUrl: server.url, lib })
-})
-
-after(async () => {
-  await server?.close()
-})
+const registry = registryRun(lib)
 
 /** @param {typeof cases[number]} c */
 function caseTest(c) {
-  test(`${c.rule} ${c.name}`, { skip: c.node === false ? 'browser-only case' : false }, async () => {
-    const result = await harness.runCase(c)
-    if (!result.ok) {
-      const e = new Error(result.error)
-      e.stack = result.error
-      throw e
-    }
-  })
+  test(`${c.rule} ${c.name}`, { skip: c.node === false ? 'browser-only case' : false }, () => registry.runCase(c))
 }
 
 // CONFORMANCE_CONCURRENCY=n runs up to n cases at a time (the mutation run uses it: most of this file's time is the
@@ -66,7 +46,7 @@ test('API:retry reconnect and heartbeat timers never keep a Node process alive a
     })
     // closed while the reconnect timer is pending (closing inside the handler would prevent the timer)
     a.onerror = () => setTimeout(() => { a.close(); process.stdout.write('a-closed ') }, 20)
-    const b = new FetchEventSource(${JSON.stringify(server.url + '/s/none')}, {
+    const b = new FetchEventSource(${JSON.stringify(registry.server.url + '/s/none')}, {
       heartbeatTimeout: 60000, retry: { initialDelay: 60000 },
       fetch: async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('data: x\\n\\n')) } }), { headers: { 'content-type': 'text/event-stream' } }),
     })

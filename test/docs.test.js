@@ -192,6 +192,23 @@ test("the README's Layout names only paths that exist, every top-level folder an
   assert.deepEqual(srcFiles.filter((f) => !listed.includes(f)), [], 'files of src/ missing from the Layout')
 })
 
+/**
+ * The repository paths a text names (test/pinned.test.js, e2e/browsers/known-failures.js, bench/event-cost.js …):
+ * what the README cites as the test or benchmark behind a claim. `dist/` is left out (a build output), and so is a
+ * path inside a package name such as fetch-eventsource/server.
+ * @param {string} text
+ */
+export function namedPaths(text) {
+  const re = /(?<![\w/.@-])((?:test|e2e|bench|scripts|reliability|docs|server|src|cli|demo)\/[\w./-]*[\w/])/g
+  return [...new Set([...text.matchAll(re)].map((m) => m[1]))]
+}
+
+test('every test, benchmark or other file the README names next to a claim exists', () => {
+  const named = namedPaths(readFileSync(path.join(ROOT, 'README.md'), 'utf8'))
+  assert.ok(named.includes('test/pinned.test.js') && named.includes('test/cases/errors.js'), `parsed: ${named.join(', ')}`)
+  assert.deepEqual(named.filter((p) => !existsSync(path.join(ROOT, p))), [])
+})
+
 // The checks above pass on a clean tree; these show they can fail.
 test('the citation check reports undefined rules and API rows, and only those', () => {
   const fake = {
@@ -212,4 +229,9 @@ test('the machine-path check finds home, root and work directories, not URLs tha
 test('layoutPaths nests by indentation and skips description lines', () => {
   const readme = '## Layout\n\n```\nsrc/   x\n  a.ts   y\n                       more about a.ts\n  sub/   z\n    b.ts\n.ci/run  w\n```\n'
   assert.deepEqual(layoutPaths(readme), ['src/', 'src/a.ts', 'src/sub/', 'src/sub/b.ts', '.ci/run'])
+})
+
+test('namedPaths finds repository paths, not package subpaths or build outputs', () => {
+  const text = 'see (test/pinned.test.js, test/cases/); fetch-eventsource/server and dist/index.js; e2e/browsers/known-failures.js.'
+  assert.deepEqual(namedPaths(text), ['test/pinned.test.js', 'test/cases/', 'e2e/browsers/known-failures.js'])
 })

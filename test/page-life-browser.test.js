@@ -3,7 +3,7 @@
 // e2e/page-life/server.js, whose /ticks stream numbers its events and resumes from Last-Event-ID: every check
 // compares ids (each page must see 1, 2, 3 … with no gap and no repeat), and waits on requests and ended
 // connections with bounded timeouts. Firefox and WebKit run the engine-neutral part of this file through
-// e2e/page-life/other-engines.js (see the README's browser section for which engine covers what).
+// test/page-life-other-browsers.test.js (see the README's browser section for which engine covers what).
 //
 //   node --test test/page-life-browser.test.js            needs dist/ (npm run build)
 
@@ -163,6 +163,48 @@ describe('page life in Chromium', () => {
       assert.ok(ids.includes(Number(second.lastEventId) + 1), 'the first event after the handover arrived')
       assert.deepEqual(await logOf(page), [['open', 1], ['error', 'connection-lost', 0], ['open', 1]])
     }
+  })
+
+  test('shared: true keys by the request and what the source makes of it, hashed: no header value in the key', { timeout: TEST_TIMEOUT }, async (t) => {
+    assert.ok(server)
+    const context = await newContext(t)
+    const before = server.requests.length
+    const pages = [await openPage(context), await openPage(context), await openPage(context)]
+    const token = 'Bearer s3cr3t-token'
+    await pages[0].evaluate((h) => /** @type {any} */ (window).startSource({ shared: true, headers: { authorization: h } }), token)
+    await pages[1].evaluate((h) => /** @type {any} */ (window).startSource({ shared: true, headers: { authorization: h } }), token)
+    // The same request, but data decoded as base64: it would receive other events, so it connects apart.
+    await pages[2].evaluate((h) => /** @type {any} */ (window).startSource({ shared: true, headers: { authorization: h }, decodeBase64: true }), token)
+    await moreThan(pages[0], 2)
+    await moreThan(pages[1], 2)
+    await server.waitFor('two connections: one shared, one apart', () => server?.requests.length === before + 2)
+    const statuses = await Promise.all(pages.map((page) => page.evaluate(() => /** @type {any} */ (window).source.sharedStatus())))
+    for (const status of statuses) assert.match(status.key, /^request-[0-9a-f]{16}$/)
+    assert.equal(statuses[0].key, statuses[1].key, 'the same request, the same key')
+    assert.notEqual(statuses[2].key, statuses[0].key, 'decodeBase64 makes another key')
+    assert.deepEqual(statuses.map((s) => s.sources), [2, 2, 1])
+    const lockNames = await pages[0].evaluate(async () => {
+      const { held = [], pending = [] } = await navigator.locks.query()
+      return [...held, ...pending].map((lock) => lock.name)
+    })
+    assert.equal(lockNames.length, 3)
+    for (const name of lockNames) assert.ok(!name.includes('s3cr3t'), `the lock name ${name} carries no header value`)
+  })
+
+  test('shared in a third-party frame, where Chromium refuses Web Locks: the source connects on its own', { timeout: TEST_TIMEOUT }, async (t) => {
+    assert.ok(server)
+    const context = await newContext(t)
+    const page = await context.newPage()
+    const before = server.requests.length
+    await page.goto(server.url.replace('127.0.0.1', 'localhost') + '/page-life/third-party.html')
+    const frame = await (await page.waitForSelector('#frame')).contentFrame()
+    assert.ok(frame)
+    await frame.waitForFunction(() => document.documentElement.dataset.ready === '1', undefined, { timeout: 10_000 })
+    await frame.evaluate(() => /** @type {any} */ (window).startSource({ shared: true }))
+    await frame.waitForFunction(() => /** @type {any} */ (window).ids.length > 3, undefined, { timeout: 10_000 })
+    assert.equal(server.requests.length, before + 1, 'its own request')
+    assert.deepEqual(await frame.evaluate(() => /** @type {any} */ (window).log), [['open', 1]])
+    assert.equal(await frame.evaluate(() => /** @type {any} */ (window).source.sharedStatus()), null, 'not sharing')
   })
 
   // Past the six connections per host that HTTP/1.1 allows a browser: eight tabs, one request.

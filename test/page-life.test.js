@@ -4,15 +4,24 @@
 // The same behaviour runs in real browsers in test/page-life-browser.test.js; this file pins it deterministically
 // (mocked timers where a default matters) and runs in every runtime of the matrix.
 //
-// Each test file runs in its own process, so the globals installed here touch no other suite.
+// Node and Deno run each test file in its own process; Bun runs them all in one global scope, so the globals
+// installed here are put back when the file ends.
 import assert from 'node:assert/strict'
-import { afterEach, mock, test } from 'node:test'
+import { after, afterEach, test } from 'node:test'
 import { FetchEventSource } from '../dist/index.js'
+import { drivenFetch } from './support/stand-in-browser.js'
 
 const url = 'http://127.0.0.1:9/ticks'
-const encoder = new TextEncoder()
 
 // ---- the stand-in browser -------------------------------------------------------------------------------------
+
+const saved = ['addEventListener', 'removeEventListener', 'document', 'navigator'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)])
+after(() => {
+  for (const [name, descriptor] of saved) {
+    if (descriptor === undefined) delete (/** @type {any} */ (globalThis))[name]
+    else Object.defineProperty(globalThis, name, descriptor)
+  }
+})
 
 const windowTarget = new EventTarget()
 let onLine = true
@@ -49,48 +58,8 @@ afterEach(() => {
   windowTarget.dispatchEvent(new Event('online'))
 })
 
-// ---- a fetch the test drives ----------------------------------------------------------------------------------
-
-/**
- * Every call is recorded with its Last-Event-ID and signal; `respond` answers the pending call with a stream the
- * test writes to (`send`, `end`), `fail` rejects it like a network error.
- */
-function drivenFetch() {
-  /** @type {Array<{ lastEventId: string | null, signal: AbortSignal, respond: () => { send: (text: string) => void, end: () => void }, fail: () => void }>} */
-  const calls = []
-  /** @type {Array<() => void>} */
-  const waiting = []
-  const fetch = (/** @type {string} */ input, /** @type {RequestInit} */ init) =>
-    new Promise((resolve, reject) => {
-      const signal = /** @type {AbortSignal} */ (init.signal)
-      signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
-      calls.push({
-        lastEventId: new Headers(init.headers).get('last-event-id'),
-        signal,
-        respond() {
-          /** @type {ReadableStreamDefaultController<Uint8Array>} */
-          let controller
-          const body = new ReadableStream({ start: (c) => void (controller = c) })
-          resolve(new Response(body, { headers: { 'content-type': 'text/event-stream' } }))
-          return { send: (text) => controller.enqueue(encoder.encode(text)), end: () => controller.close() }
-        },
-        fail: () => reject(new TypeError('fetch failed')),
-      })
-      for (const wake of waiting.splice(0)) wake()
-    })
-  /** Resolves with call number `n` (1-based) once it is made; rejects if it is not made within `ms`. */
-  const call = (/** @type {number} */ n, ms = 2_000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fetch call ${n} not made within ${ms} ms (${calls.length} made)`)), ms)
-      const check = () => {
-        if (calls.length < n) return void waiting.push(check)
-        clearTimeout(timer)
-        resolve(calls[n - 1])
-      }
-      check()
-    })
-  return { fetch, calls, call }
-}
+// ---- a fetch the test drives: test/support/stand-in-browser.js's (every call recorded with its Last-Event-ID and
+// signal; `respond` answers it with a stream the test writes to, `fail` rejects it like a network error) --------
 
 /** What the source dispatches, in order: ['open'], ['message', data, lastEventId], ['error', code, readyState]. */
 function record(/** @type {FetchEventSource} */ source) {

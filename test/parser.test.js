@@ -6,18 +6,22 @@ import { FetchEventSource } from '../dist/index.js'
 import { bytes, dispatched, memoryFetch } from './support/memory-fetch.js'
 import { referenceParse } from './support/reference-parser.js'
 
+// The BOM is exercised by every test that uses the sample: the line after it names the first event's type, so a
+// BOM left in place ("\uFEFFevent" is an unknown field) turns that event into a message; a BOM opening a later line
+// (split tests put a chunk boundary right before it) and one inside a data value are content, so removing more
+// than the leading one adds an event or changes a data.
 const SAMPLE =
-  '\uFEFFretry: 10\r\n: comment\nid: 1\ndata: h\u00e9llo\r\ndata:  two spaces\r\revent: t\u00fcpe\ndata\n\n' +
-  'id\ndata: \u{1F600} astral\n\nid: 3\r\n\r\nid: a\0b\ndata: x\n\n'
+  '\uFEFFevent: bom\r\n: comment\nretry: 10\nid: 1\ndata: h\u00e9llo\r\ndata:  two spaces\r\revent: t\u00fcpe\ndata\n\n' +
+  'id\ndata: \u{1F600} astral\n\n\uFEFFdata: after a BOM mid-stream\nid: 3\r\n\r\nid: a\0b\ndata: x\uFEFFy\n\n'
 
 test('the sample stream matches the reference parser', async () => {
   const body = bytes(SAMPLE)
   const expected = referenceParse(body)
   assert.deepEqual(expected.events, [
-    { type: 'message', data: 'h\u00e9llo\n two spaces', lastEventId: '1' },
+    { type: 'bom', data: 'h\u00e9llo\n two spaces', lastEventId: '1' },
     { type: 't\u00fcpe', data: '', lastEventId: '1' },
     { type: 'message', data: '\u{1F600} astral', lastEventId: '' },
-    { type: 'message', data: 'x', lastEventId: '3' },
+    { type: 'message', data: 'x\uFEFFy', lastEventId: '3' },
   ])
   const got = await dispatched(FetchEventSource, [body])
   assert.deepEqual(got.events, expected.events)

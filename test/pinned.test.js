@@ -1,25 +1,34 @@
 // Pins what a refactor could change without any other test noticing: every retry default and clamp, exactly (the
-// timer and Math.random stubbed), the maxBufferSize default, a per-connection reset of the event type, close()
-// while an async onResponse is pending, the scheme check with a custom fetch, and the error class a failed loop
-// rejects with.
-import { afterEach, test } from 'node:test'
+// timer and Math.random stubbed), the maxBufferSize default, a per-connection reset of the event type, close() and
+// the signal option while each awaited step of an attempt is pending (the headers and body functions, fetch, an
+// async onResponse), the scheme check with a custom fetch, and the error class a failed loop rejects with.
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FetchEventSource, FetchEventSourceError } from '../dist/index.js'
+import { FetchEventSource, FetchEventSourceError, assertEventStream } from '../dist/index.js'
 import { memoryFetch } from './support/memory-fetch.js'
+import { closedAfterEach, realSetTimeout } from './support/stubbed-clock.js'
 
 const MAX_TIMER = 2 ** 31 - 1
-const realSetTimeout = globalThis.setTimeout
-const realRandom = Math.random
-afterEach(() => {
-  globalThis.setTimeout = realSetTimeout
-  Math.random = realRandom
-})
+/** Sources closed after each test whatever happened; setTimeout and Math.random put back. */
+const opened = closedAfterEach()
+
+/**
+ * `promise`, or a rejection naming `what` (a string, or a function giving one then) after `ms`: no test waits
+ * unbounded for an event that may never come.
+ */
+function within(promise, what, ms = 5000) {
+  let timer
+  const name = () => (typeof what === 'function' ? what() : what)
+  const timeout = new Promise((_, reject) => (timer = realSetTimeout(() => reject(new Error(`${name()}: not within ${ms} ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
 
 /**
  * The reconnect delays a source asks for over `attempts` failed attempts: every setTimeout the source makes is
- * recorded and fired at once, and Math.random returns `random`.
+ * recorded and fired at once, and Math.random returns `random`. Every attempt is refused as a network error,
+ * unless `respond(n)` gives the nth attempt's response.
  */
-async function delaysOf(init, { attempts = 7, random = 0.5 } = {}) {
+async function delaysOf(init, { attempts = 7, random = 0.5, respond } = {}) {
   const delays = []
   Math.random = () => random
   globalThis.setTimeout = (fn, ms, ...args) => {
@@ -31,20 +40,25 @@ async function delaysOf(init, { attempts = 7, random = 0.5 } = {}) {
     ...init,
     fetch: async () => {
       calls++
+      if (respond !== undefined) return respond(calls)
       throw new TypeError('refused')
     },
   })
-  await new Promise((resolve, reject) => {
-    const guard = realSetTimeout(() => reject(new Error(`only ${calls} attempts`)), 5000)
-    source.addEventListener('error', () => {
-      if (calls >= attempts) {
-        clearTimeout(guard)
-        resolve(undefined)
-      }
+  opened.add(source)
+  try {
+    await new Promise((resolve, reject) => {
+      const guard = realSetTimeout(() => reject(new Error(`only ${calls} attempts`)), 5000)
+      source.addEventListener('error', () => {
+        if (calls >= attempts) {
+          clearTimeout(guard)
+          resolve(undefined)
+        }
+      })
     })
-  })
-  source.close()
-  globalThis.setTimeout = realSetTimeout
+  } finally {
+    source.close()
+    globalThis.setTimeout = realSetTimeout
+  }
   return delays.slice(0, attempts - 1)
 }
 
@@ -61,8 +75,138 @@ test('the storm floor, exactly: a zero reconnection time backs off 100, 200, 400
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 0, maxDelay: 0, factor: 1, jitter: 1 } }, { random: 0.999999 }), [0, 100, 100, 100, 100, 100])
 })
 
+test('the storm floor is capped by maxDelay (but never under 100 ms)', async () => {
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 0, maxDelay: 250 } }, { random: 0 }), [0, 100, 200, 250, 250, 250])
+})
+
+test('jitter is taken off before the floor applies: a grown delay just above the floor is jittered up to the floor, not below', async () => {
+  // 60 ms grows to 120, 240, 480 …; less the full 20 % that is 96, 192, 384 …, each just under the floor 100, 200, 400 …
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 60 } }, { random: 0 }), [60, 120, 240, 480, 960, 1920])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 60 } }, { random: 0.999999 }), [60, 100, 200, 400, 800, 1600])
+})
+
+test('a reconnection time above maxDelay is not cut down to it: the cap is the larger of the two', async () => {
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0, attempts: 4 }), [50_000, 50_000, 50_000])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 45_000])
+})
+
 test('delays are clamped to what timers can take: a huge initialDelay waits 2^31-1 ms, not 0', async () => {
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 3e9, maxDelay: Infinity, jitter: 0 } }, { attempts: 3 }), [MAX_TIMER, MAX_TIMER])
+})
+
+test("a server's huge retry: is clamped to 2^31-1 ms too, and replaces initialDelay", async () => {
+  const stream = (text) => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  // Each connection delivers an event, so every reconnect is a first one: exactly the reconnection time.
+  const respond = (n) => stream(n === 1 ? `retry: ${'9'.repeat(30)}\ndata: x\n\n` : 'data: y\n\n')
+  assert.deepEqual(await delaysOf({}, { attempts: 3, respond }), [MAX_TIMER, MAX_TIMER])
+  const small = (n) => stream(n === 1 ? 'retry: 1234\ndata: x\n\n' : 'data: y\n\n')
+  assert.deepEqual(await delaysOf({}, { attempts: 3, respond: small }), [1234, 1234])
+})
+
+test('a shouldRetry number is used as given above the storm floor, clamped to 2^31-1 ms; NaN falls back to the backoff', async () => {
+  const always = (value) => ({ retry: { shouldRetry: () => value } })
+  assert.deepEqual(await delaysOf(always(5)), [5, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf(always(7000)), [7000, 7000, 7000, 7000, 7000, 7000])
+  assert.deepEqual(await delaysOf(always(-1), { attempts: 3 }), [0, 100])
+  assert.deepEqual(await delaysOf(always(1e12), { attempts: 3 }), [MAX_TIMER, MAX_TIMER])
+  assert.deepEqual(await delaysOf(always(Number.NaN), { attempts: 3 }), [3000, 5400])
+})
+
+test('Retry-After: 0 in a loop waits the storm floor; a huge one is capped by maxDelay, or clamped to 2^31-1 ms without it', async () => {
+  const status = (retryAfter) => () => new Response(null, { status: 503, headers: { 'retry-after': retryAfter } })
+  const retried = (more) => ({ retry: { shouldRetry: () => true, ...more } })
+  assert.deepEqual(await delaysOf(retried(), { respond: status('0') }), [0, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf(retried(), { attempts: 3, respond: status('99999999') }), [30_000, 30_000])
+  assert.deepEqual(await delaysOf(retried({ maxDelay: Infinity }), { attempts: 3, respond: status('99999999') }), [MAX_TIMER, MAX_TIMER])
+})
+
+test('a server that accepts and ends every stream without an event backs off 0, 100, 200, 400 … ms; one event per connection keeps the server\'s pace', async () => {
+  const stream = (text) => () => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  assert.deepEqual(await delaysOf({}, { random: 0.999999, respond: stream('retry: 0\n\n') }), [0, 100, 200, 400, 800, 1600])
+  assert.deepEqual(await delaysOf({}, { random: 0.999999, respond: stream('retry: 50\ndata: x\n\n') }), [50, 50, 50, 50, 50, 50])
+})
+
+test('shouldRetry is asked about every failure before a response is accepted, with the attempt number, and about nothing else', async () => {
+  // Before acceptance, one kind per attempt: all retried (shouldRetry returns true), timers fired at once.
+  const asked = []
+  const sse = (text = '') => new Response(text, { headers: { 'content-type': 'text/event-stream' } })
+  const attempts = [
+    () => Promise.reject(new TypeError('Failed to fetch')),
+    () => new Response('busy', { status: 503 }),
+    () => new Response('{}', { headers: { 'content-type': 'application/json' } }),
+    () => sse('data: refused\n\n'), // onResponse refuses this one
+    () => new Response(null, { status: 307, headers: { location: 'http://pinned.test/elsewhere' } }),
+    () => sse(), // never fetched: the headers function throws first
+    () => new Promise(() => {}), // no response headers within heartbeatTimeout
+    () => sse('data: through\n\n'),
+  ]
+  // Counted by the headers function, which runs first in every attempt (the sixth throws, so fetch is not called).
+  let attempt = 0
+  globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(fn, 0, ...args)
+  const source = new FetchEventSource('http://pinned.test/', {
+    redirect: 'error',
+    heartbeatTimeout: 30,
+    headers: () => {
+      if (++attempt === 6) throw new Error('no token')
+      return {}
+    },
+    // Past the list (a regression retrying more than it should), attempts hang instead of failing in a hot loop.
+    fetch: async () => (attempts[attempt - 1] ?? (() => new Promise(() => {})))(),
+    onResponse: async (response) => {
+      assertEventStream(response)
+      if (attempt === 4) throw new Error('refused')
+    },
+    retry: { shouldRetry: (error, n) => (asked.push([error.code, n]), true) },
+  })
+  opened.add(source)
+  const message = await within(
+    new Promise((resolve) => (source.onmessage = resolve)),
+    () => `the message; shouldRetry was asked ${JSON.stringify(asked.slice(0, 12))}`,
+  )
+  globalThis.setTimeout = realSetTimeout
+  source.close()
+  assert.equal(message.data, 'through')
+  assert.deepEqual(asked, [
+    ['network', 1],
+    [503, 2],
+    ['invalid-content-type', 3],
+    ['response-rejected', 4],
+    ['redirect', 5],
+    ['invalid-request', 6],
+    ['heartbeat-timeout', 7],
+  ])
+
+  // After acceptance, and where no attempt is made: never asked, whatever the code and whatever follows.
+  const never = { retry: { shouldRetry: (error) => (asked.push(['asked after acceptance', error.code]), true), initialDelay: 3_600_000 } }
+  asked.length = 0
+  const cases = {
+    'connection-lost': {
+      fetch: async () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('data: a\n\n'))
+              controller.error(new TypeError('terminated'))
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    },
+    'stream-ended': { fetch: memoryFetch([{ chunks: ['data: a\n\n'] }]) },
+    'heartbeat-timeout': { fetch: async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { 'content-type': 'text/event-stream' } }), heartbeatTimeout: 30 },
+    'max-buffer-size-exceeded': { fetch: memoryFetch([{ chunks: ['data: too long\n\n'] }]), maxBufferSize: 4 },
+    'invalid-base64': { fetch: memoryFetch([{ chunks: ['data: !!\n\n'] }]), decodeBase64: true },
+    'unsupported-scheme': { fetch: memoryFetch([]), url: 'ftp://pinned.test/' },
+    aborted: { fetch: async () => Promise.reject(new DOMException('gone', 'AbortError')) },
+  }
+  for (const [code, { url = 'http://pinned.test/', ...init }] of Object.entries(cases)) {
+    const failed = new FetchEventSource(url, { ...never, ...init })
+    opened.add(failed)
+    const error = await within(new Promise((resolve) => (failed.onerror = resolve)), `${code}: the error event`, 2000)
+    failed.close()
+    assert.equal(error.code, code)
+  }
+  assert.deepEqual(asked, [])
 })
 
 test('the maxBufferSize default is 16 Mi characters: a pending line of exactly that passes, one more fails', async () => {
@@ -71,10 +215,14 @@ test('the maxBufferSize default is 16 Mi characters: a pending line of exactly t
     // The line arrives in two chunks, so it is pending in between.
     const line = `data: ${'x'.repeat(length - 6)}`
     const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks: [line.slice(0, 10), line.slice(10), '\n\n'] }]) })
-    return new Promise((resolve) => {
-      source.onmessage = (e) => (source.close(), resolve(`message of ${e.data.length}`))
-      source.onerror = (e) => (source.close(), resolve(e.code))
-    })
+    opened.add(source)
+    return within(
+      new Promise((resolve) => {
+        source.onmessage = (e) => (source.close(), resolve(`message of ${e.data.length}`))
+        source.onerror = (e) => (source.close(), resolve(e.code))
+      }),
+      `a line of ${length}`,
+    )
   }
   assert.equal(await run(LIMIT), `message of ${LIMIT - 6}`)
   assert.equal(await run(LIMIT + 1), 'max-buffer-size-exceeded')
@@ -83,41 +231,162 @@ test('the maxBufferSize default is 16 Mi characters: a pending line of exactly t
 test('the event type does not survive a reconnect: a stream cut after event: foo, then data on the next connection, is a message', async () => {
   const fetch = memoryFetch([{ chunks: ['retry: 1\n\nevent: foo\n'] }, { chunks: ['data: x\n\n'] }])
   const source = new FetchEventSource('http://pinned.test/', { fetch })
-  const event = await new Promise((resolve) => {
-    source.addEventListener('foo', resolve)
-    source.addEventListener('message', resolve)
-  })
+  opened.add(source)
+  const event = await within(
+    new Promise((resolve) => {
+      source.addEventListener('foo', resolve)
+      source.addEventListener('message', resolve)
+    }),
+    'the event of the second connection',
+  )
   source.close()
   assert.deepEqual([event.type, event.data], ['message', 'x'])
 })
 
-test('close() while an async onResponse is pending: no open event, CLOSED stays, no further request', async () => {
-  let release
-  const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
-  const source = new FetchEventSource('http://pinned.test/', { fetch, onResponse: () => new Promise((resolve) => (release = resolve)) })
-  const seen = []
-  for (const type of ['open', 'message', 'error']) source.addEventListener(type, () => seen.push(type))
-  await new Promise((resolve) => realSetTimeout(resolve, 20))
-  assert.equal(typeof release, 'function', 'onResponse was called')
-  source.close()
-  release()
-  await new Promise((resolve) => realSetTimeout(resolve, 50))
-  assert.deepEqual([seen, source.readyState, fetch.requests.length], [[], FetchEventSource.CLOSED, 1])
-})
+// ---- close() and the signal option during every awaited step of an attempt ----------------------------------------
+
+/** A promise with its resolve function outside. */
+function deferred() {
+  let resolve
+  const promise = new Promise((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Resolves once `condition()` holds, polled every millisecond; rejects after `ms`. */
+async function until(condition, what, ms = 2000) {
+  const deadline = performance.now() + ms
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+    await new Promise((resolve) => realSetTimeout(resolve, 1))
+  }
+}
+
+/**
+ * Each awaited step of an attempt, held pending until `settle(ok)` fulfils it (`ok`) or rejects it: the headers
+ * function, the body function, the fetch itself and an async onResponse. `reached()` says the attempt is waiting
+ * there; `requests()` counts the calls that reached fetch; `after()` checks what the step's own leftovers must show.
+ */
+const STEPS = {
+  'a headers function': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, headers: () => ((reached = true), gate.promise.then((ok) => (ok ? { 'x-token': 't' } : Promise.reject(new Error('no token'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 0,
+    }
+  },
+  'a body function': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, method: 'POST', body: () => ((reached = true), gate.promise.then((ok) => (ok ? 'prompt' : Promise.reject(new Error('no body'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 0,
+    }
+  },
+  'a slow fetch': () => {
+    // A fetch that answers late whatever its signal says: with a stream, which the source must neither open nor
+    // hand to onResponse, but cancel; or with a network error, which must not start a reconnect.
+    const gate = deferred()
+    const signals = []
+    let cancelled = false
+    let checked = 0
+    const fetch = async (url, init) => {
+      signals.push(init.signal)
+      if (!(await gate.promise)) throw new TypeError('Failed to fetch')
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: late\n\n'))
+        },
+        cancel() {
+          cancelled = true
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    }
+    return {
+      init: { fetch, onResponse: (response) => (checked++, assertEventStream(response)) },
+      reached: () => signals.length === 1,
+      settle: gate.resolve,
+      requests: () => signals.length,
+      requestsWhenReached: 1,
+      after: async (ok) => {
+        assert.equal(signals[0].aborted, true, "the pending request's signal is aborted")
+        if (ok) await until(() => cancelled, 'the late response body cancelled')
+        assert.equal(checked, 0, 'onResponse called for a response that came after the end')
+      },
+    }
+  },
+  'an async onResponse': () => {
+    const gate = deferred()
+    let reached = false
+    const fetch = memoryFetch([{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }])
+    return {
+      init: { fetch, onResponse: () => ((reached = true), gate.promise.then((ok) => (ok ? undefined : Promise.reject(new Error('refused'))))) },
+      reached: () => reached,
+      settle: gate.resolve,
+      requests: () => fetch.requests.length,
+      requestsWhenReached: 1,
+    }
+  },
+}
+
+const ENDINGS = {
+  'close()': (source) => source.close(),
+  'aborting the signal option': (source, abort) => abort.abort(),
+}
+
+for (const [stepName, makeStep] of Object.entries(STEPS)) {
+  for (const [endingName, end] of Object.entries(ENDINGS)) {
+    for (const ok of [true, false]) {
+      test(`${endingName} while ${stepName} is pending, which then ${ok ? 'fulfils' : 'rejects'}: no open, CLOSED stays, no further request, nothing dispatched`, async () => {
+        const step = makeStep()
+        const abort = new AbortController()
+        // initialDelay 0: a reconnect that should not happen would happen within the quiet period below.
+        const source = new FetchEventSource('http://pinned.test/', { ...step.init, signal: abort.signal, retry: { initialDelay: 0, shouldRetry: () => true } })
+        opened.add(source)
+        const seen = []
+        for (const type of ['open', 'message', 'error']) source.addEventListener(type, (e) => seen.push(e.code === undefined ? type : `${type} ${e.code}`))
+        await until(step.reached, `${stepName} called`)
+        assert.deepEqual([source.readyState, step.requests()], [FetchEventSource.CONNECTING, step.requestsWhenReached])
+        end(source, abort)
+        assert.equal(source.readyState, FetchEventSource.CLOSED, 'CLOSED synchronously')
+        step.settle(ok)
+        await step.after?.(ok)
+        // The one quiet period: the settled step's continuation runs within a few ticks; 50 ms shows that it
+        // stopped there.
+        await new Promise((resolve) => realSetTimeout(resolve, 50))
+        assert.deepEqual([seen, source.readyState, step.requests()], [[], FetchEventSource.CLOSED, step.requestsWhenReached])
+      })
+    }
+  }
+}
 
 test('a non-HTTP(S) URL with a custom fetch: the fetch is never called, CLOSED with unsupported-scheme', async () => {
   let calls = 0
   const source = new FetchEventSource('data:text/event-stream,data%3A%20a%0A%0A', { fetch: async () => (calls++, new Response('')) })
-  const event = await new Promise((resolve) => source.addEventListener('error', resolve))
+  opened.add(source)
+  const event = await within(new Promise((resolve) => source.addEventListener('error', resolve)), 'the error')
   assert.deepEqual([event.code, source.readyState, calls], ['unsupported-scheme', FetchEventSource.CLOSED, 0])
 })
 
 test('a for await loop over a source that fails for good rejects with a FetchEventSourceError carrying the code', async () => {
   const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ status: 404 }]) })
+  opened.add(source)
   await assert.rejects(
-    async () => {
-      for await (const event of source) void event
-    },
+    within(
+      (async () => {
+        for await (const event of source) void event
+      })(),
+      'the loop to end',
+    ),
     (error) => error instanceof FetchEventSourceError && error.code === 404 && error.response?.status === 404,
   )
 })
@@ -135,7 +404,8 @@ test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as i
     { status: 503, headers: { 'retry-after': '3600' } },
   ]
   const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch(responses), retry: { shouldRetry: () => true, maxDelay: 60_000, maxAttempts: 4 } })
-  await new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined)))
+  opened.add(source)
+  await within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the end')
   globalThis.setTimeout = realSetTimeout
   assert.equal(delays.length, 3)
   assert.ok(delays[0] > 3000 && delays[0] <= 5000, `HTTP date: ${delays[0]} ms`)

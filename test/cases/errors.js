@@ -1,5 +1,5 @@
 // Error events: API:error-event (docs/conformance.md; the README's Errors section: code, message, cause, response).
-import { OPEN, msg, err, spyFetch, untilClosed, untilData, untilErrors } from './util.js'
+import { OPEN, msg, err, altOrigin, onOrigin, spyFetch, untilClosed, untilData, untilErrors, withoutCode } from './util.js'
 
 /** The fields of an error event that every error must have. */
 function checkShape(t, ev, es) {
@@ -45,6 +45,22 @@ export default [
   },
   {
     rule: 'API:error-event',
+    name: 'a cross-origin response without CORS headers is a network error: CONNECTING and reconnecting, where EventSource stops',
+    // Browsers only: Node, Deno and Bun do not check CORS (test/differences.test.js simulates the failure there).
+    node: false,
+    async run(t) {
+      // A simple GET (Accept is safelisted): each attempt reaches the server, and the browser refuses the answer.
+      const stream = { body: ['data: a\n\n'], end: 'hang' }
+      const { url, key } = await t.script([stream, stream, stream])
+      const es = t.open(onOrigin(url, altOrigin(t)), { retry: { initialDelay: 10, maxAttempts: 3 } })
+      const rec = t.recorder(es)
+      await rec.wait(untilClosed)
+      t.assert.deepEqual(rec.records, [err(0, 'network'), err(0, 'network'), err(2, 'network')])
+      t.assert.equal((await t.requests(key)).length, 3, 'attempts that reached the server')
+    },
+  },
+  {
+    rule: 'API:error-event',
     name: 'a refused connection: code network, a cause, no response, CONNECTING',
     async run(t) {
       const es = t.open('http://127.0.0.1:1/', { retry: { initialDelay: 5000 } })
@@ -78,7 +94,8 @@ export default [
       const { url } = await t.script([{ body: ['data: a\n\n', 'data: par', { delay: 50 }], end: 'destroy' }])
       const es = t.open(url, { retry: { initialDelay: 5000 } })
       const records = await t.collect(es, { until: untilErrors(1) })
-      t.assert.deepEqual(records, [OPEN, msg(t, 'a'), err(0, 'connection-lost')])
+      t.assert.deepEqual(records.map(withoutCode), [OPEN, msg(t, 'a'), err(0)], 'open, the event, then an error while CONNECTING')
+      t.assert.equal(records[2]?.code, 'connection-lost', 'the cut is reported as connection-lost')
     },
   },
   {

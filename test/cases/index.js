@@ -1,7 +1,7 @@
 // The shared conformance case registry: run by test/conformance.test.js (Node) and by the in-page
-// browser runner under e2e/. Case = { name, rule, run(t), node?: false, browser?: false, timeout?, exclusive? }.
-// exclusive: true marks a case that changes globals (globalThis.fetch): a runner that runs cases at the same time
-// runs it alone.
+// browser runner under e2e/. Case = { name, rule, run(t), node?: false, browser?: false, timeout?, exclusive?: true }.
+// exclusive: the case replaces a global (globalThis.fetch) for a while, so it must never run alongside another
+// case (test/conformance-cjs.test.js, and test/conformance.test.js under CONFORMANCE_CONCURRENCY, run the others concurrently).
 // Rules: 'C1'..'C38' and 'API:<row>' are defined in docs/conformance.md (a test fails on any other).
 import constructorCases from './constructor.js'
 import requestCases from './request.js'

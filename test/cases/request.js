@@ -220,6 +220,20 @@ export default [
   },
   {
     rule: 'C11',
+    name: 'an id with leading and trailing spaces keeps them as lastEventId; Last-Event-ID arrives without them',
+    async run(t) {
+      // "id:" removes one space; the rest is the id. A header value loses its leading and trailing spaces on the way:
+      // fetch normalizes header values (and an HTTP parser would drop them too), as the README's differences say.
+      const { url, key } = await t.script([{ body: ['retry: 10\n\nid:   7 8  \ndata: a\n\n'] }, { body: ['data: b\n\n'], end: 'hang' }])
+      const es = t.open(url)
+      const records = await t.collect(es, { until: untilData('b') })
+      assertTrace(t, records, [OPEN, msg(t, 'a', { id: '  7 8  ' }), err(0), OPEN, msg(t, 'b', { id: '  7 8  ' })])
+      t.assert.equal(es.lastEventId, '  7 8  ')
+      t.assert.deepEqual((await t.requests(key)).map((r) => r.headers['last-event-id']), [undefined, '7 8'])
+    },
+  },
+  {
+    rule: 'C11',
     name: 'a fatal status after a reconnect still got the Last-Event-ID',
     async run(t) {
       const { url, key } = await t.script([{ body: ['retry: 10\n\nid: 9\ndata: a\n\n'] }, { status: 503 }])

@@ -129,6 +129,30 @@ test('a ReadableStream body can be sent once: the reconnect that would resend it
   assert.equal(hitsOf('stream-body').length, 1)
 })
 
+test('a stream body on a 307: fetch cannot re-send it, so the attempt fails as a network error, and the target sees nothing', async () => {
+  // README, Redirects: "a stream body cannot be re-sent, so that attempt fails". Each attempt gets a fresh stream
+  // (a body function) and meets the same redirect: each fails the same way, and maxAttempts ends it.
+  const target = '/accept-drop?case=target-of-stream-307'
+  const body = () =>
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('payload'))
+        controller.close()
+      },
+    })
+  const source = track(`${faults.url}/redirect?status=307&case=stream-307&to=${encodeURIComponent(target)}`, {
+    method: 'POST',
+    body,
+    retry: { initialDelay: 10, maxAttempts: 2 },
+  })
+  const errors = []
+  source.addEventListener('error', (e) => errors.push([e.code, source.readyState]))
+  await next(source, 'error', 5000, () => source.readyState === FetchEventSource.CLOSED)
+  assert.deepEqual(errors, [['network', 0], ['network', 2]])
+  assert.equal(hitsOf('stream-307').length, 2)
+  assert.equal(faults.hits.filter((h) => h.url === target).length, 0)
+})
+
 test('an onResponse that reads the body it was handed ends the source (response-rejected), with no unhandled rejection', async () => {
   const source = track(`${faults.url}/accept-drop?case=locked`, { onResponse: (response) => void response.body?.getReader() })
   const error = await next(source, 'error')

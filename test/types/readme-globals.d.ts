@@ -2,6 +2,7 @@
 // README.md that uses the library; a new free name in an example is declared here.
 declare function getToken(): Promise<string>
 declare const output: { append(text: string): void }
+declare function render(text: string): void
 declare const stopButton: { onclick: (() => void) | null }
 declare const url: string
 

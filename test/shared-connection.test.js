@@ -1,0 +1,643 @@
+// `shared`: one connection for every source with the same key, in Node, against the stand-in browser of
+// test/support/stand-in-browser.js (BroadcastChannel and Web Locks the test drives, a window and a document per
+// tab). The protocol is the one of src/shared-connection.ts: a leader holds the lock and passes what it sees on
+// (event, id, retry, open, error, state), says bye when it leaves on purpose, and a new leader after a crash waits
+// SETTLE_MS for the old one's last messages. Every step is checked exactly: the requests and their Last-Event-ID,
+// what each source dispatches with its id, origin and readyState, what is left at the lock manager and on the
+// channel. The same behaviour runs in real browsers in test/page-life-browser.test.js and
+// test/page-life-other-browsers.test.js; this file pins the interleavings a browser produces only by chance.
+//
+// `shared` switches itself off wherever `process.versions.node` or `Deno` is defined: the stand-in hides exactly
+// those while it is installed (before/after), so the same file runs on Node, Deno and Bun. After every test, every
+// source is closed and nothing may remain: no open channel, no held or queued lock, no window or document listener
+// but the two the module keeps for the network state.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, test } from 'node:test'
+import { FetchEventSource, FetchEventSourceError } from '../dist/index.js'
+import { drivenFetch, record, StandInBrowser, until } from './support/stand-in-browser.js'
+
+const { CONNECTING, OPEN, CLOSED } = FetchEventSource
+/** src/shared-connection.ts: how long a new leader waits after a leader that vanished without a bye. */
+const SETTLE_MS = 150
+/**
+ * Timers fire against the event loop's clock, which is read once per turn: measured with performance.now() from
+ * inside a turn, a timer may seem to fire up to that turn's length early. Lower bounds on waits allow this much.
+ */
+const TIMER_SLACK_MS = 10
+/** Relative, as in a page: resolved against the stand-in document's base URL. */
+const url = '/ticks'
+const origin = 'http://app.test'
+
+const browser = new StandInBrowser()
+/**
+ * The listeners left when no source is open: the module's own (one `online`, one `offline`), once it has run.
+ * @type {string[]}
+ */
+let baseline = []
+/** @type {FetchEventSource[]} */
+const sources = []
+
+before(async () => {
+  browser.install()
+  // The first source that watches the page makes the module listen for online/offline, for good: let that
+  // happen here, so every test can require the listeners to be exactly what they were before it.
+  const setup = browser.context('setup')
+  const { fetch, call } = drivenFetch()
+  const source = setup.run(() => new FetchEventSource(url, { fetch }))
+  await call(1)
+  source.close()
+  baseline = browser.listeners()
+})
+
+after(() => browser.uninstall())
+
+afterEach(async () => {
+  for (const source of sources.splice(0)) source.close()
+  browser.locks.manual = false
+  browser.grant()
+  try {
+    // Releases settle in microtasks and a lock passes to the next request a task later: wait for the queue to drain.
+    await until(() => browser.remains().held.length === 0 && browser.remains().pending.length === 0, 'every lock released')
+    assert.deepEqual(browser.remains(), { channels: [], held: [], pending: [], grants: 0, inFlight: 0 })
+    assert.deepEqual(browser.listeners(), baseline)
+  } finally {
+    browser.reset()
+  }
+})
+
+/**
+ * A source in `tab`, recorded, closed after the test.
+ * @param {import('./support/stand-in-browser.js').Context} tab
+ * @param {ConstructorParameters<typeof FetchEventSource>[1]} init
+ * @param {string[]} [types]
+ */
+function open(tab, init, types) {
+  const source = tab.run(() => new FetchEventSource(url, init))
+  sources.push(source)
+  return { source, log: record(source, types) }
+}
+
+/** @param {string} data @param {string} id @param {string} [type] */
+const message = (data, id, type = 'message') => [type, data, id, origin, OPEN]
+
+/** The messages `label`'s sources posted with type `t`. @param {string} label @param {string} t */
+const posted = (label, t) => browser.channels.posted.filter((m) => m.from === label && m.data.t === t)
+
+/** Waits until every message posted has been delivered (and every hello answered). */
+const quiet = () => until(() => browser.channels.inFlight.length === 0, 'every message delivered')
+
+/** Waits until the lock `key` has `n` requests waiting behind its holder. @param {string} key @param {number} n */
+const queued = (key, n) =>
+  until(() => browser.lockSnapshot().pending.filter((p) => p.startsWith(`fetch-eventsource:${key}@`)).length === n, `${n} queued for ${key}`)
+
+/** A leader in tab A, OPEN with event 1, and followers in B and C that received it. */
+async function leaderAndTwoFollowers(/** @type {ConstructorParameters<typeof FetchEventSource>[1]} */ init = {}) {
+  const driven = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch: driven.fetch, ...init })
+  const first = await driven.call(1)
+  const b = open(B, { shared: 'k', fetch: driven.fetch, ...init })
+  const c = open(C, { shared: 'k', fetch: driven.fetch, ...init })
+  await queued('k', 2)
+  // B and C have heard A's state (CONNECTING): the open and the events they get next come from A's own messages.
+  await quiet()
+  const stream = first.respond()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => [a, b, c].every((s) => s.log.length === 2), 'open and event 1 everywhere')
+  for (const s of [a, b, c]) assert.deepEqual(s.log, [['open', OPEN], message('one', '1')])
+  return { ...driven, A, B, C, a, b, c, first, stream }
+}
+
+// ---- one connection --------------------------------------------------------------------------------------------
+
+test('three sources with one key: one request; each gets open and every event in order, with id and origin', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'prices', fetch }, ['message', 'tick'])
+  const first = await call(1)
+  assert.equal(first.url, `${origin}/ticks`)
+  assert.equal(first.lastEventId, null)
+  const b = open(B, { shared: 'prices', fetch }, ['message', 'tick'])
+  const c = open(C, { shared: 'prices', fetch }, ['message', 'tick'])
+  await queued('prices', 2)
+  await quiet()
+  // B and C asked for the leader's state and heard CONNECTING: nothing to dispatch yet.
+  assert.deepEqual(posted('A', 'state').map((m) => m.data.readyState), [CONNECTING, CONNECTING])
+  assert.deepEqual([b.log, c.log, b.source.readyState, c.source.readyState], [[], [], CONNECTING, CONNECTING])
+
+  const stream = first.respond()
+  stream.send('id: 1\ndata: one\n\nevent: tick\nid: 2\ndata: two\n\n')
+  stream.send('data: three\n\n')
+  const expected = [['open', OPEN], message('one', '1'), message('two', '2', 'tick'), message('three', '2')]
+  await until(() => b.log.length === 4 && c.log.length === 4, 'every event at B and C')
+  assert.deepEqual(a.log, expected)
+  assert.deepEqual(b.log, expected)
+  assert.deepEqual(c.log, expected)
+  assert.equal(calls.length, 1)
+  for (const s of [a, b, c]) assert.deepEqual([s.source.readyState, s.source.lastEventId], [OPEN, '2'])
+
+  assert.deepEqual(await a.source.sharedStatus(), { key: 'prices', leader: true, sources: 3, contexts: 3 })
+  assert.deepEqual(await b.source.sharedStatus(), { key: 'prices', leader: false, sources: 3, contexts: 3 })
+  assert.deepEqual(await c.source.sharedStatus(), { key: 'prices', leader: false, sources: 3, contexts: 3 })
+  // A second source in tab B: four sources, still three contexts, still one request.
+  const d = open(B, { shared: 'prices', fetch })
+  await until(() => d.log.length === 1, 'the new source opens from the state')
+  assert.deepEqual(d.log, [['open', OPEN]])
+  assert.deepEqual(await d.source.sharedStatus(), { key: 'prices', leader: false, sources: 4, contexts: 3 })
+  assert.equal(calls.length, 1)
+})
+
+// ---- handovers -------------------------------------------------------------------------------------------------
+
+test('the leader closes: bye, and the next takes over at once with Last-Event-ID; follower close and last close', async () => {
+  const { calls, call, a, b, c, first, stream } = await leaderAndTwoFollowers()
+  stream.send('id: 2\ndata: two\n\n')
+  await until(() => b.log.length === 3 && c.log.length === 3, 'event 2 at B and C')
+
+  browser.locks.manual = true
+  a.source.close()
+  assert.equal(first.signal.aborted, true)
+  assert.equal(posted('A', 'bye').length, 1)
+  await until(() => browser.locks.grants.length === 1 && browser.channels.inFlight.length === 0, 'the lock freed for B, the bye delivered')
+  browser.grant()
+  // At once: B's lead is posted by the grant itself, with no settle wait (the old leader said bye).
+  assert.equal(posted('B', 'lead').length, 1)
+  const second = await call(2)
+  assert.equal(second.lastEventId, '2')
+  const handover = [['open', OPEN], message('one', '1'), message('two', '2'), ['error', 'connection-lost', CONNECTING]]
+  await until(() => c.log.length === 4, 'the handover error at C')
+  assert.deepEqual(b.log, handover)
+  assert.deepEqual(c.log, handover)
+
+  const stream2 = second.respond()
+  stream2.send('id: 3\ndata: three\n\n')
+  await until(() => b.log.length === 6 && c.log.length === 6, 'open and event 3 at B and C')
+  const resumed = [...handover, ['open', OPEN], message('three', '3')]
+  assert.deepEqual(b.log, resumed)
+  assert.deepEqual(c.log, resumed)
+  assert.deepEqual(a.log, [['open', OPEN], message('one', '1'), message('two', '2')])
+
+  // A follower's close leaves the queue and changes nothing for the leader.
+  c.source.close()
+  assert.deepEqual(browser.lockSnapshot(), { held: ['fetch-eventsource:k@B'], pending: [] })
+  stream2.send('id: 4\ndata: four\n\n')
+  await until(() => b.log.length === 7, 'event 4 at B')
+  assert.deepEqual(b.log.at(-1), message('four', '4'))
+  assert.deepEqual(c.log, resumed)
+  assert.equal(second.signal.aborted, false)
+  assert.equal(calls.length, 2)
+
+  // The last close aborts the connection.
+  b.source.close()
+  assert.equal(second.signal.aborted, true)
+  await until(() => browser.remains().held.length === 0, 'the lock released')
+  assert.equal(calls.length, 2)
+})
+
+
+test('a crashed leader (no bye): the next waits SETTLE_MS for its last messages, resumes after them; the old term ends at the new lead', async () => {
+  const { calls, call, A, B, a, b, c, stream } = await leaderAndTwoFollowers()
+  // A passes events 2 and 3 on; both are still in flight (to B and to C) when its tab dies.
+  browser.channels.manual = true
+  stream.send('id: 2\ndata: two\n\nid: 3\ndata: three\n\n')
+  await until(() => a.log.length === 4, 'events 2 and 3 at A')
+  assert.equal(browser.channels.inFlight.length, 4)
+  browser.locks.manual = true
+  browser.crash(A)
+  // The crashed tab runs nothing more: closing its source here only ends its stream in this process (its bye
+  // reaches no one, its lock is B's already).
+  a.source.close()
+  assert.equal(browser.grant(), 1)
+  const granted = performance.now()
+  // B holds the lock, but neither leads nor connects yet: it heard A's term and no bye.
+  assert.deepEqual(browser.lockSnapshot(), { held: ['fetch-eventsource:k@B'], pending: ['fetch-eventsource:k@C'] })
+  assert.deepEqual(await b.source.sharedStatus(), { key: 'k', leader: true, sources: 2, contexts: 2 })
+  assert.equal(posted('B', 'lead').length, 0)
+  assert.equal(calls.length, 1)
+
+  // Event 2 arrives during the wait, at B and at C.
+  assert.equal(browser.deliver((item) => item.data.lastEventId === '2'), 2)
+  assert.equal(b.source.lastEventId, '2')
+  const second = await call(2)
+  const waited = performance.now() - granted
+  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `B connected ${waited.toFixed(1)} ms after it got the lock`)
+  assert.equal(second.lastEventId, '2')
+  assert.equal(posted('B', 'lead').length, 1)
+
+  // C hears B's lead, then A's event 3, later than any settle delay: a message of an ended term, dropped, since the
+  // new connection resumes after 2 and brings 3 again. B, leading, ignores it too.
+  assert.equal(browser.deliver((item) => item.from === B && item.data.t === 'lead'), 1)
+  assert.equal(browser.deliver((item) => item.from === A), 2)
+  browser.channels.manual = false
+  browser.deliver()
+  const stream2 = second.respond()
+  stream2.send('id: 3\ndata: three\n\nid: 4\ndata: four\n\n')
+  await until(() => b.log.length === 7 && c.log.length === 7, 'events 3 and 4 at B and C')
+  const expected = [
+    ['open', OPEN],
+    message('one', '1'),
+    message('two', '2'),
+    ['error', 'connection-lost', CONNECTING],
+    ['open', OPEN],
+    message('three', '3'),
+    message('four', '4'),
+  ]
+  assert.deepEqual(b.log, expected)
+  assert.deepEqual(c.log, expected)
+  assert.equal(calls.length, 2)
+})
+
+test('the holder closes during the settle wait: it never leads, and the next holder waits its own delay', async () => {
+  const { calls, call, A, a, b, c } = await leaderAndTwoFollowers()
+  browser.locks.manual = true
+  browser.crash(A)
+  a.source.close()
+  assert.equal(browser.grant(), 1)
+  b.source.close()
+  await until(() => browser.locks.grants.length === 1, 'the lock freed for C')
+  assert.equal(browser.grant(), 1)
+  const granted = performance.now()
+  const second = await call(2)
+  const waited = performance.now() - granted
+  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
+  assert.equal(second.lastEventId, '1')
+  // B's delay ran out before C's: it neither led nor said anything.
+  assert.deepEqual([posted('B', 'lead').length, posted('B', 'bye').length, posted('C', 'lead').length], [0, 0, 1])
+  second.respond().send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 5, 'open and event 2 at C')
+  assert.deepEqual(c.log, [['open', OPEN], message('one', '1'), ['error', 'connection-lost', CONNECTING], ['open', OPEN], message('two', '2')])
+  assert.deepEqual(b.log, [['open', OPEN], message('one', '1')])
+  assert.equal(calls.length, 2)
+})
+
+// ---- joining a running connection ------------------------------------------------------------------------------
+
+test('a late joiner: the state answer opens it, with the connection\'s lastEventId and reconnection time', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, L] = ['A', 'L'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const first = await call(1)
+  first.respond().send('retry: 200\nid: 5\ndata: five\n\n')
+  await until(() => a.log.length === 2, 'event 5 at A')
+  // On its own, L would send Last-Event-ID: mine and wait 60 s before a reconnect.
+  const l = open(L, { shared: 'k', fetch, lastEventId: 'mine', retry: { initialDelay: 60_000 } })
+  await until(() => l.log.length === 1, 'L opens')
+  assert.deepEqual(l.log, [['open', OPEN]])
+  assert.deepEqual([l.source.readyState, l.source.lastEventId], [OPEN, '5'])
+
+  // The reconnection time: L takes over, its stream ends, and it reconnects after the server's 200 ms.
+  a.source.close()
+  const second = await call(2)
+  assert.equal(second.lastEventId, '5')
+  const stream2 = second.respond()
+  stream2.send('id: 6\ndata: six\n\n')
+  await until(() => l.log.length === 4, 'event 6 at L')
+  const ending = performance.now()
+  stream2.end()
+  const third = await call(3)
+  const waited = performance.now() - ending
+  assert.ok(waited >= 200 - TIMER_SLACK_MS, `reconnected after ${waited.toFixed(1)} ms`)
+  assert.equal(third.lastEventId, '6')
+  assert.deepEqual(l.log, [['open', OPEN], ['error', 'connection-lost', CONNECTING], ['open', OPEN], message('six', '6'), ['error', 'stream-ended', CONNECTING]])
+  assert.equal(calls.length, 3)
+})
+
+test('a late joiner whose hello is unanswered: an event that outruns the state opens it first', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, L] = ['A', 'L'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const stream = (await call(1)).respond()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => a.log.length === 2, 'event 1 at A')
+  browser.channels.manual = true
+  const l = open(L, { shared: 'k', fetch })
+  await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
+  stream.send('id: 2\ndata: two\n\n')
+  await until(() => a.log.length === 3, 'event 2 at A')
+  // A's event 2 reaches L before A has even heard the hello: L opens, then dispatches it, never while CONNECTING.
+  assert.equal(browser.deliver((item) => item.to.context === L && item.data.t === 'event'), 1)
+  assert.deepEqual(l.log, [['open', OPEN], message('two', '2')])
+  // Then the hello reaches A, and A's state reaches L: open already, so no second open.
+  assert.equal(browser.deliver(), 1)
+  assert.equal(browser.deliver((item) => item.data.t === 'state'), 1)
+  assert.deepEqual(l.log, [['open', OPEN], message('two', '2')])
+  assert.equal(l.source.lastEventId, '2')
+  browser.channels.manual = false
+  stream.send('id: 3\ndata: three\n\n')
+  await until(() => l.log.length === 3, 'event 3 at L')
+  assert.deepEqual(l.log, [['open', OPEN], message('two', '2'), message('three', '3')])
+  assert.equal(calls.length, 1)
+})
+
+test('a late joiner whose hello is unanswered: an invalid-base64 error that outruns the state opens it first', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, L] = ['A', 'L'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch, decodeBase64: true })
+  const stream = (await call(1)).respond()
+  stream.send('id: 1\ndata: b25l\n\n')
+  await until(() => a.log.length === 2, 'event 1 at A')
+  browser.channels.manual = true
+  const l = open(L, { shared: 'k', fetch, decodeBase64: true })
+  await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
+  stream.send('id: 2\ndata: !!!\n\n')
+  await until(() => a.log.length === 3, 'the invalid-base64 error at A')
+  assert.deepEqual(a.log.at(-1), ['error', 'invalid-base64', OPEN])
+  assert.equal(browser.deliver((item) => item.to.context === L && item.data.t === 'error'), 1)
+  assert.deepEqual(l.log, [['open', OPEN], ['error', 'invalid-base64', OPEN]])
+  assert.deepEqual([l.source.readyState, l.source.lastEventId], [OPEN, '2'])
+  assert.equal(browser.deliver(), 1)
+  assert.equal(browser.deliver((item) => item.data.t === 'state'), 1)
+  assert.deepEqual(l.log, [['open', OPEN], ['error', 'invalid-base64', OPEN]])
+  browser.channels.manual = false
+  stream.send('id: 3\ndata: dGhyZWU=\n\n')
+  await until(() => l.log.length === 3, 'event 3 at L')
+  assert.deepEqual(l.log.at(-1), message('three', '3'))
+  assert.equal(calls.length, 1)
+})
+
+// ---- what the leader passes on besides events ------------------------------------------------------------------
+
+test('id-only blocks and retry fields are passed on: a takeover resumes from the same id and waits the server\'s retry', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+  // On its own, B would wait 60 s before a reconnect.
+  const init = { shared: 'k', fetch, retry: { initialDelay: 60_000 } }
+  const a = open(A, init)
+  const first = await call(1)
+  const b = open(B, init)
+  await queued('k', 1)
+  // B heard A's state (CONNECTING, no id, 60 s) first: the id and the reconnection time it has next were passed on.
+  await quiet()
+  assert.deepEqual(posted('A', 'state').map((m) => [m.data.lastEventId, m.data.retry]), [['', 60_000]])
+  first.respond().send('retry: 200\nid: 1\ndata: one\n\nid: 2\n\n')
+  await until(() => b.source.lastEventId === '2', "the id-only block's id at B")
+  assert.deepEqual(a.log, [['open', OPEN], message('one', '1')])
+  assert.deepEqual(b.log, [['open', OPEN], message('one', '1')])
+
+  a.source.close()
+  const second = await call(2)
+  assert.equal(second.lastEventId, '2')
+  const stream2 = second.respond()
+  stream2.send('id: 3\ndata: three\n\n')
+  await until(() => b.log.length === 5, 'event 3 at B')
+  const ending = performance.now()
+  stream2.end()
+  const third = await call(3)
+  const waited = performance.now() - ending
+  assert.ok(waited >= 200 - TIMER_SLACK_MS, `reconnected after ${waited.toFixed(1)} ms`)
+  assert.equal(third.lastEventId, '3')
+  assert.deepEqual(b.log, [
+    ['open', OPEN],
+    message('one', '1'),
+    ['error', 'connection-lost', CONNECTING],
+    ['open', OPEN],
+    message('three', '3'),
+    ['error', 'stream-ended', CONNECTING],
+  ])
+  assert.equal(calls.length, 3)
+})
+
+// ---- failures --------------------------------------------------------------------------------------------------
+
+test('a fatal status at the leader closes every follower with the same code; for await on a follower rejects', async () => {
+  const { calls, call, a, b, c, stream } = await leaderAndTwoFollowers({ retry: { initialDelay: 10 } })
+  // Consumed inside, so the rejection is never unhandled across an await (Deno and Bun fail a test for that).
+  const iteration = (async () => {
+    /** @type {string[]} */
+    const got = []
+    try {
+      for await (const event of b.source) got.push(event.data)
+    } catch (error) {
+      return { got, error }
+    }
+    return { got, error: undefined }
+  })()
+  stream.send('id: 2\ndata: two\n\n')
+  await until(() => b.log.length === 3 && c.log.length === 3, 'event 2 at B and C')
+  stream.end()
+  const second = await call(2)
+  assert.equal(second.lastEventId, '2')
+  second.respond(404)
+  await until(() => [a, b, c].every((s) => s.source.readyState === CLOSED), 'every source closed')
+  const expected = [['open', OPEN], message('one', '1'), message('two', '2'), ['error', 'stream-ended', CONNECTING], ['error', 404, CLOSED]]
+  assert.deepEqual(a.log, expected)
+  assert.deepEqual(b.log, expected)
+  assert.deepEqual(c.log, expected)
+  const { got, error } = await iteration
+  assert.deepEqual(got, ['two'])
+  assert.ok(error instanceof FetchEventSourceError, `rejected with ${error}`)
+  assert.equal(error.code, 404)
+  for (const s of [a, b, c]) assert.equal(await s.source.sharedStatus(), null)
+  await until(() => browser.remains().pending.length === 0 && browser.remains().held.length === 0, 'every lock released')
+  assert.equal(calls.length, 2)
+})
+
+test('a fatal error that reaches a follower after the lock did: it closes during the settle wait, never connecting', async () => {
+  const { calls, call, a, b, c, stream } = await leaderAndTwoFollowers({ retry: { initialDelay: 10 } })
+  stream.end()
+  const second = await call(2)
+  await until(() => b.log.length === 3 && c.log.length === 3, 'the stream-ended error at B and C')
+  browser.channels.manual = true
+  browser.locks.manual = true
+  second.respond(404)
+  await until(() => a.source.readyState === CLOSED && browser.locks.grants.length === 1, 'A closed, its lock freed')
+  // The browser hands the lock to B before it delivers A's error and bye.
+  assert.equal(browser.grant(), 1)
+  assert.equal(posted('B', 'lead').length, 0)
+  browser.deliver()
+  for (const s of [b, c]) {
+    assert.deepEqual(s.log, [['open', OPEN], message('one', '1'), ['error', 'stream-ended', CONNECTING], ['error', 404, CLOSED]])
+    assert.equal(s.source.readyState, CLOSED)
+  }
+  await until(() => browser.remains().pending.length === 0 && browser.remains().held.length === 0, 'every lock released')
+  assert.equal(calls.length, 2)
+})
+
+for (const { name, refuse } of [
+  {
+    name: 'a refused lock request (an opaque origin)',
+    refuse: () => (browser.locks.refuse = new DOMException('Access to the Locks API is denied in this context.', 'SecurityError')),
+  },
+  {
+    name: 'a BroadcastChannel constructor that throws (storage denied)',
+    refuse: () => (browser.channels.refuse = new DOMException('The operation is insecure.', 'SecurityError')),
+  },
+]) {
+  test(`${name}: each source connects on its own, and sharedStatus() is null`, async () => {
+    refuse()
+    const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+    const fa = drivenFetch()
+    const fb = drivenFetch()
+    const a = open(A, { shared: 'k', fetch: fa.fetch })
+    const b = open(B, { shared: 'k', fetch: fb.fetch })
+    const [ca, cb] = await Promise.all([fa.call(1), fb.call(1)])
+    assert.deepEqual(browser.remains(), { channels: [], held: [], pending: [], grants: 0, inFlight: 0 })
+    ca.respond().send('id: 1\ndata: a\n\n')
+    cb.respond().send('id: 7\ndata: b\n\n')
+    await until(() => a.log.length === 2 && b.log.length === 2, 'each source opens on its own')
+    assert.deepEqual(a.log, [['open', OPEN], message('a', '1')])
+    assert.deepEqual(b.log, [['open', OPEN], message('b', '7')])
+    assert.equal(await a.source.sharedStatus(), null)
+    assert.equal(await b.source.sharedStatus(), null)
+    assert.deepEqual([fa.calls.length, fb.calls.length], [1, 1])
+  })
+}
+
+// ---- keys ------------------------------------------------------------------------------------------------------
+
+test('shared: true keys by the request and by what the source makes of it; no header value shows in the key', async () => {
+  const token = 's3cret-t0ken'
+  const { fetch, calls, call } = drivenFetch()
+  /** @type {Array<ConstructorParameters<typeof FetchEventSource>[1]>} */
+  const variants = [
+    {},
+    { decodeBase64: true },
+    { headers: { authorization: `Bearer ${token}` } },
+    { headers: { authorization: 'Bearer another' } },
+    { method: 'POST', body: '{"q":1}' },
+    { method: 'POST', body: '{"q":2}' },
+    { lastEventIdIn: 'query' },
+    { lastEventIdIn: 'query', lastEventIdParam: 'after' },
+    { withCredentials: true },
+    { redirect: 'error' },
+    { maxBufferSize: 1024 },
+  ]
+  const leaders = variants.map((init, i) => open(browser.context(`V${i}`), { shared: true, fetch, ...init }))
+  await call(variants.length)
+  const keys = await Promise.all(leaders.map(async (l) => /** @type {{ key: string }} */ (await l.source.sharedStatus()).key))
+  for (const key of keys) assert.match(key, /^request-[0-9a-f]{16}$/)
+  assert.equal(new Set(keys).size, variants.length)
+  for (const l of leaders) assert.equal(/** @type {{ leader: boolean }} */ (await l.source.sharedStatus()).leader, true)
+  assert.equal(calls.filter((c) => c.headers.get('authorization') === `Bearer ${token}`).length, 1)
+
+  // The same requests from other tabs (header names are case-insensitive): the same keys, and no request of their own.
+  const same = open(browser.context('S0'), { shared: true, fetch })
+  const sameToken = open(browser.context('S2'), { shared: true, fetch, headers: { Authorization: `Bearer ${token}` } })
+  await until(() => browser.lockSnapshot().pending.length === 2, 'both queue behind a leader')
+  assert.deepEqual(await same.source.sharedStatus(), { key: keys[0], leader: false, sources: 2, contexts: 2 })
+  assert.deepEqual(await sameToken.source.sharedStatus(), { key: keys[2], leader: false, sources: 2, contexts: 2 })
+  assert.equal(calls.length, variants.length)
+
+  // Lock and channel names are listed to every script of the origin: the token is in none, nor in any message.
+  const { held, pending } = browser.lockSnapshot()
+  const names = [...held, ...pending, ...browser.remains().channels]
+  assert.equal(names.length, 2 * (variants.length + 2))
+  for (const name of names) assert.match(name, /^fetch-eventsource:request-[0-9a-f]{16}@\w+$/)
+  assert.equal(JSON.stringify(browser.channels.posted).includes(token), false)
+
+  // Headers or a body computed per attempt cannot be keyed by the request.
+  assert.throws(() => new FetchEventSource(url, { shared: true, headers: () => ({}) }), TypeError)
+  assert.throws(() => new FetchEventSource(url, { shared: true, method: 'POST', body: () => 'x' }), TypeError)
+})
+
+// ---- the page's life -------------------------------------------------------------------------------------------
+
+for (const { name, init, leave, back } of [
+  {
+    name: 'pauseWhenHidden',
+    init: { pauseWhenHidden: 0 },
+    leave: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.visibility('hidden'),
+    back: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.visibility('visible'),
+  },
+  {
+    name: 'freeze',
+    init: {},
+    leave: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.freeze(),
+    back: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.resume(),
+  },
+  {
+    name: 'the back/forward cache',
+    init: {},
+    leave: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.pagehide(true),
+    back: (/** @type {import('./support/stand-in-browser.js').Context} */ tab) => tab.pageshow(true),
+  },
+]) {
+  test(`${name}: the leader says bye, the next takes over at once; back, it rejoins as a follower`, async () => {
+    const { fetch, calls, call } = drivenFetch()
+    const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+    const a = open(A, { shared: 'k', fetch, ...init })
+    const first = await call(1)
+    const b = open(B, { shared: 'k', fetch, ...init })
+    await queued('k', 1)
+    await quiet()
+    first.respond().send('id: 1\ndata: one\n\n')
+    await until(() => a.log.length === 2 && b.log.length === 2, 'event 1 at A and B')
+
+    browser.locks.manual = true
+    leave(A)
+    await until(() => posted('A', 'bye').length === 1, "A's bye")
+    // Silent: CONNECTING, and nothing dispatched.
+    assert.equal(first.signal.aborted, true)
+    assert.equal(a.source.readyState, CONNECTING)
+    assert.deepEqual(a.log, [['open', OPEN], message('one', '1')])
+    await until(() => browser.locks.grants.length === 1 && browser.channels.inFlight.length === 0, 'the lock freed for B, the bye delivered')
+    browser.grant()
+    assert.equal(posted('B', 'lead').length, 1)
+    const second = await call(2)
+    assert.equal(second.lastEventId, '1')
+    const stream2 = second.respond()
+    stream2.send('id: 2\ndata: two\n\n')
+    await until(() => b.log.length === 5, 'open and event 2 at B')
+
+    back(A)
+    await until(() => a.log.length === 3, 'A opens again')
+    // A rejoined as a follower: it heard B's state (OPEN, id 2) and opened. Event 2, sent while it was away, is not
+    // replayed to it: as the README says, a source that joins a running connection receives events from then on.
+    assert.equal(a.source.lastEventId, '2')
+    assert.deepEqual(await a.source.sharedStatus(), { key: 'k', leader: false, sources: 2, contexts: 2 })
+    stream2.send('id: 3\ndata: three\n\n')
+    await until(() => a.log.length === 4 && b.log.length === 6, 'event 3 at A and B')
+    assert.deepEqual(a.log, [['open', OPEN], message('one', '1'), ['open', OPEN], message('three', '3')])
+    assert.deepEqual(b.log, [
+      ['open', OPEN],
+      message('one', '1'),
+      ['error', 'connection-lost', CONNECTING],
+      ['open', OPEN],
+      message('two', '2'),
+      message('three', '3'),
+    ])
+    assert.equal(calls.length, 2)
+  })
+}
+
+// ---- leaks -----------------------------------------------------------------------------------------------------
+
+test('leaks: once every source has closed, however it closed, no channel, lock or page listener is left', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((label) => browser.context(label))
+  const controller = new AbortController()
+  const a = open(A, { shared: 'k', fetch, pauseWhenHidden: 1_000 })
+  const first = await call(1)
+  const b = open(B, { shared: 'k', fetch, pauseWhenHidden: 1_000, signal: controller.signal })
+  const c = open(C, { shared: 'k', fetch })
+  const d = open(D, { shared: 'k', fetch })
+  // Closed before it starts: it never joins.
+  open(D, { shared: 'k', fetch }).source.close()
+  await queued('k', 3)
+  // Grace periods running in A and B.
+  A.visibility('hidden')
+  B.visibility('hidden')
+  const watching = ['pagehide', 'pageshow', 'online', 'offline'].map((t) => `window:${t}`).concat('document:freeze', 'document:resume')
+  const live = browser.listeners().filter((l) => !baseline.includes(l))
+  const expected = (/** @type {string} */ label, /** @type {boolean} */ visibility) =>
+    [...watching, ...(visibility ? ['document:visibilitychange'] : [])].map((l) => `${label}:${l}`)
+  assert.deepEqual(live, [...expected('A', true), ...expected('B', true), ...expected('C', false), ...expected('D', false)].sort())
+
+  d.source.close() // a follower leaves the queue
+  controller.abort() // another closes through its signal
+  await queued('k', 1)
+  first.respond(404) // the leader fails, and its last follower with it
+  await until(() => a.source.readyState === CLOSED && c.source.readyState === CLOSED, 'A and C closed')
+  assert.deepEqual(a.log, [['error', 404, CLOSED]])
+  assert.deepEqual(c.log, [['error', 404, CLOSED]])
+  assert.deepEqual([b.log, d.log, b.source.readyState, d.source.readyState], [[], [], CLOSED, CLOSED])
+  await until(() => browser.remains().held.length === 0, 'the lock released')
+  assert.deepEqual(browser.remains(), { channels: [], held: [], pending: [], grants: 0, inFlight: 0 })
+  assert.deepEqual(browser.listeners(), baseline)
+  assert.equal(calls.length, 1)
+  // What stays is the module's own: one `online` and one `offline` listener, on the window of the first source
+  // that watched the page. (Bun runs every test file in one module registry: there an earlier file's source may
+  // have installed them on its own stand-in window, and none are on this one.)
+  if (baseline.length > 0) assert.deepEqual(baseline, ['setup:window:offline', 'setup:window:online'])
+  else assert.ok(typeof (/** @type {any} */ (globalThis).Bun) === 'object', 'the module installed its network listeners elsewhere')
+})
