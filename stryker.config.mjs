@@ -8,6 +8,8 @@ export const testFiles = [
   'test/options.test.js',
   'test/pinned.test.js',
   'test/page-life.test.js',
+  'test/differences.test.js',
+  'test/shared-connection.test.js',
   'test/fetch-level.test.js',
   'test/parser.test.js',
   'test/reliability/error-codes.test.js',
@@ -32,7 +34,7 @@ export default {
     forceBail: true,
   },
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  concurrency: 3,
   // Stryker's own limit, 1.5 × the files' time + 5 s: left for mutants that block the event loop (an endless loop),
   // where --test-timeout cannot fire.
   timeoutMS: 5_000,
