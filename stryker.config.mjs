@@ -27,17 +27,19 @@ export default {
     testFiles,
     // register.js maps dist/index.js to src/index.ts (in the sandbox: the instrumented copy); tap-bail-out.js is
     // node:test's TAP with a `Bail out!` line at the first failure, so the runner stops the suite at once;
-    // {{hookFile}} is Stryker's coverage and active-mutant hook. --test-timeout turns a test
-    // that a mutant leaves waiting forever (a response it now refuses, an event that never comes) into a failure
-    // after 5 s (the longest test takes 3 s), instead of Stryker's timeout for the whole run of files.
-    nodeArgs: ['--import', './scripts/mutation/register.js', '--test-reporter=./scripts/mutation/tap-bail-out.js', '--test-timeout=5000', '-r', '{{hookFile}}', '{{testFile}}'],
+    // {{hookFile}} is Stryker's coverage and active-mutant hook. --test-timeout turns a test that a mutant leaves
+    // waiting forever (a response it now refuses, an event that never comes) into a failure, instead of Stryker's
+    // timeout for the whole run of files: after 10 s, where the longest test takes 3 s alone, because a test that
+    // fails only since 3 suites share 2 cores would count a surviving mutant as killed. With --test-force-exit,
+    // tap-bail-out.js also fails a file whose process would not exit after its last test.
+    nodeArgs: ['--import', './scripts/mutation/register.js', '--test-force-exit', '--test-reporter=./scripts/mutation/tap-bail-out.js', '--test-timeout=10000', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
   coverageAnalysis: 'perTest',
   concurrency: 3,
-  // Stryker's own limit, 1.5 × the files' time + 5 s: left for mutants that block the event loop (an endless loop),
-  // where --test-timeout cannot fire.
-  timeoutMS: 5_000,
+  // Stryker's own limit, 1.5 × the files' time + 10 s: left for mutants that block the event loop (an endless
+  // loop), where --test-timeout cannot fire. The margin is wide for the same reason: a timeout counts as detected.
+  timeoutMS: 10_000,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   // Only what the suites load is copied into the sandbox (.runtimes/ alone is hundreds of MB).

@@ -52,6 +52,13 @@ function code(text) {
   return `${fence}${escaped}${fence === '`` ' ? ' ``' : '`'}`
 }
 
+/** The reason a `// Stryker disable next-line <mutator>: <reason>` comment gives (Stryker keeps it as the status
+ * reason; a comment without one gets Stryker's default text). */
+function reason(m) {
+  const text = (m.statusReason ?? '').trim()
+  return text === '' || text === 'Ignored using a comment' ? 'no reason given' : text
+}
+
 /** Rows of the survivor tables already in the document: key -> statuses, in order. */
 function previousStatuses(doc) {
   /** @type {Map<string, string[]>} */
@@ -92,6 +99,7 @@ const zero = () => ({ Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Runtime
 const total = zero()
 const perFile = []
 const sections = []
+const ignoredSections = []
 for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
   const counts = zero()
   for (const m of mutants) {
@@ -102,6 +110,16 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
   const undetected = mutants
     .filter((m) => UNDETECTED.has(m.status))
     .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
+  const ignored = mutants
+    .filter((m) => m.status === 'Ignored')
+    .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
+  if (ignored.length > 0) {
+    const rows = ignored.map(
+      (m) =>
+        `| ${m.location.start.line}:${m.location.start.column} | ${m.mutatorName} | ${code(original(source, m.location))} | ${code(oneLine(m.replacement ?? m.mutatorName))} | ${oneLine(reason(m), 400).replaceAll('|', '\\|')} |`,
+    )
+    ignoredSections.push(`#### \`${file}\` (${ignored.length})\n\n| line:col | mutator | original | replacement | why no test can tell |\n|---|---|---|---|---|\n${rows.join('\n')}`)
+  }
   if (undetected.length === 0) continue
   const rows = undetected.map((m) => {
     const was = code(original(source, m.location))
@@ -117,13 +135,13 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
 
 const pct = (n) => n.toFixed(2)
 const table = [
-  '| file | score | mutants | killed | timeout | survived | no coverage | errors |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  '| file | score | mutants | killed | timeout | survived | no coverage | errors | equivalent |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...perFile.map(
     ({ file, counts, mutants }) =>
-      `| \`${file}\` | ${pct(score(counts))} % | ${mutants} | ${counts.Killed} | ${counts.Timeout} | ${counts.Survived} | ${counts.NoCoverage} | ${counts.RuntimeError + counts.CompileError} |`,
+      `| \`${file}\` | ${pct(score(counts))} % | ${mutants} | ${counts.Killed} | ${counts.Timeout} | ${counts.Survived} | ${counts.NoCoverage} | ${counts.RuntimeError + counts.CompileError} | ${counts.Ignored} |`,
   ),
-  `| **all of src/** | **${pct(score(total))} %** | ${perFile.reduce((n, f) => n + f.mutants, 0)} | ${total.Killed} | ${total.Timeout} | ${total.Survived} | ${total.NoCoverage} | ${total.RuntimeError + total.CompileError} |`,
+  `| **all of src/** | **${pct(score(total))} %** | ${perFile.reduce((n, f) => n + f.mutants, 0)} | ${total.Killed} | ${total.Timeout} | ${total.Survived} | ${total.NoCoverage} | ${total.RuntimeError + total.CompileError} | ${total.Ignored} |`,
 ].join('\n')
 
 const when = run?.date ?? new Date(statSync(REPORT).mtimeMs).toISOString()
@@ -138,13 +156,22 @@ const body = [
   table,
   '',
   'Score = (killed + timeout) / (killed + timeout + survived + no coverage). Errors (a mutant that crashes a suite',
-  'before it reports a test, e.g. by breaking a module at load) are left out of the score, as Stryker does.',
+  'before it reports a test, e.g. by breaking a module at load) are left out of the score, as Stryker does; so are',
+  'the equivalent mutants, which a `// Stryker disable next-line <mutator>: <reason>` comment in `src/` marks, and',
+  'which are listed with that reason under *Equivalent mutants* below.',
   '',
   `### Survivors (${undetectedCount})`,
   '',
   'Status: *to kill* (a test should detect it) or *equivalent: reason* (no test can: the program behaves the same).',
   '',
   sections.join('\n\n') || 'None.',
+  '',
+  `### Equivalent mutants (${total.Ignored})`,
+  '',
+  'Changes no test can observe, because the program behaves the same with them; each is marked where it is, in',
+  '`src/`, by a `// Stryker disable next-line` comment that gives the reason quoted here.',
+  '',
+  ignoredSections.join('\n\n') || 'None.',
   END,
 ].join('\n')
 
