@@ -594,6 +594,8 @@ export class FetchEventSource extends EventTarget {
         this.#fail({ ...details, message: `${details.message} (shouldRetry threw: ${errorMessage(error)})` })
         return
       }
+      // shouldRetry may have called close(), which is final (C19): no error, and no reconnect, follows it.
+      if (this.#readyState === CLOSED) return
     }
     if (verdict === false) {
       this.#fail(details)
