@@ -69,12 +69,14 @@ export class FetchEventSource extends EventTarget {
    */
   #failures = 0
   /** Whether the current connection has dispatched a message: decides, when it ends, whether it failed. */
+  // Stryker disable next-line BooleanLiteral: every accepted response sets it to false before its connection can end, the only time it is read
   #delivered = false
   #controller: AbortController | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined
   #lastActivity = 0
   /** Origin of the current response's final URL (C8), computed once per response, not per event. */
+  // Stryker disable next-line StringLiteral: read only once the source has been OPEN, and every way to OPEN sets it first
   #origin = ''
   #iterators: Set<MessageIterator> | undefined
   /** Handler attributes, allocated when the first one is set (most sources use addEventListener or for await). */
@@ -121,6 +123,7 @@ export class FetchEventSource extends EventTarget {
     if (key !== false && sharingSupported()) this.#shared = joinShared(this, key)
     if (signal !== undefined) {
       this.#onAbort = () => this.close()
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal dispatches abort once, and the close() it calls removes the listener anyway
       signal.addEventListener('abort', this.#onAbort, { once: true })
     }
     // Start after the constructor returns, so `new FetchEventSource(url).close()` sends nothing at all.
@@ -179,6 +182,7 @@ export class FetchEventSource extends EventTarget {
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */
   close(): void {
+    // Stryker disable next-line ConditionalExpression: a second teardown finds nothing to release, every step of it (and SharedConnection.detach) being idempotent
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
     this.#teardown()
@@ -199,15 +203,14 @@ export class FetchEventSource extends EventTarget {
 
   /**
    * An event handler attribute is one listener whose place in the listener list is fixed when it is first set
-   * (C7): assigning another function keeps that place; assigning null removes it.
+   * (C7): assigning another function keeps that place; assigning null removes it. Adding the listener that is
+   * already there, or removing one that is not, changes nothing (DOM), so neither needs the previous value.
    */
   #setHandler(type: HandlerType, handler: Handler): void {
     const value = typeof handler === 'function' ? handler : null
-    const handlers = (this.#handlers ??= {})
-    const previous = handlers[type] ?? null
-    handlers[type] = value
-    if (previous === null && value !== null) this.addEventListener(type, INVOKERS[type])
-    else if (previous !== null && value === null) this.removeEventListener(type, INVOKERS[type])
+    ;(this.#handlers ??= {})[type] = value
+    if (value === null) this.removeEventListener(type, INVOKERS[type])
+    else this.addEventListener(type, INVOKERS[type])
   }
 
   // ---- what the parser reports (through ParserSink) ------------------------------------------------------------
@@ -468,6 +471,7 @@ export class FetchEventSource extends EventTarget {
       return
     }
     // Only with a heartbeat: a timestamp is a heap number, 16 bytes an idle source would carry for nothing.
+    // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
     if (settings.heartbeatTimeout !== 0) this.#lastActivity = Date.now()
 
     try {
@@ -521,6 +525,7 @@ export class FetchEventSource extends EventTarget {
       // here rather than by the decoder, because Deno's streaming decoder strips a BOM at the start of every
       // decode() call, and a U+FEFF opening a later chunk is content (it spoils that line's field name).
       const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+      // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
       const heartbeat = this.#settings.heartbeatTimeout !== 0
       let atStart = true
       try {
@@ -530,6 +535,7 @@ export class FetchEventSource extends EventTarget {
           let result: ReadableStreamReadResult<Uint8Array> | undefined = await reader.read()
           if (controller !== this.#controller) return
           if (result.done) break
+          // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
           if (heartbeat) this.#lastActivity = Date.now()
           let text = decoder.decode(result.value, STREAM)
           result = undefined
@@ -548,7 +554,9 @@ export class FetchEventSource extends EventTarget {
         else this.#reestablish({ code: 'connection-lost', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
         return
       } finally {
-        if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
+        // A read given up (close, failure, a handler's close) releases the stream; cancelling one that has ended, or
+        // failed, is a no-op, so no condition is needed.
+        reader.cancel().catch(ignore)
       }
     }
     // The body ended: the pending, incomplete event is discarded with its id (C33), then reconnect (C17).
@@ -644,11 +652,13 @@ export class FetchEventSource extends EventTarget {
     }
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
+      // Stryker disable next-line ConditionalExpression: every way out of CONNECTING clears this timer first (close, failure, suspension, a connection), and a leader never receives an open
       if (this.#readyState === CONNECTING) this.#connectWhenAllowed()
     }, delay)
   }
 
   #clearReconnectTimer(): void {
+    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing, so the early return only skips a no-op
     if (this.#reconnectTimer === undefined) return
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
@@ -659,6 +669,7 @@ export class FetchEventSource extends EventTarget {
     const controller = this.#controller
     this.#controller = undefined
     this.#parser.stop()
+    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing, so the check only skips a no-op
     if (this.#heartbeatTimer !== undefined) {
       clearTimeout(this.#heartbeatTimer)
       this.#heartbeatTimer = undefined
@@ -693,6 +704,7 @@ export class FetchEventSource extends EventTarget {
     this.#lastActivity = Date.now()
     const check = (): void => {
       this.#heartbeatTimer = undefined
+      // Stryker disable next-line ConditionalExpression: #endAttempt clears this timer whenever the attempt ends, so the check never runs for a stale one
       if (controller !== this.#controller) return
       const idle = Date.now() - this.#lastActivity
       if (idle < timeout) {
@@ -716,12 +728,15 @@ export class FetchEventSource extends EventTarget {
  */
 const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void> = {
   open(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onopen?.call(this, event)
   },
   message(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onmessage?.call(this, event)
   },
   error(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onerror?.call(this, event)
   },
 }
@@ -781,7 +796,9 @@ export interface FetchEventSource {
 function baseURL(): string | undefined {
   const scope = globalThis as { document?: { baseURI?: string }; location?: { href?: string } }
   try {
+    // Stryker disable next-line OptionalChaining: without location the plain access throws, and the catch below returns undefined, as `?.` does
     return scope.document?.baseURI ?? scope.location?.href
+    // Stryker disable next-line BlockStatement: the function returns undefined with or without the return statement
   } catch {
     // Deno throws on `location` when started without --location.
     return undefined
@@ -789,6 +806,7 @@ function baseURL(): string | undefined {
 }
 
 /** The last origin computed: sources on one server share one string instead of holding a copy each. */
+// Stryker disable next-line StringLiteral: an interning cache: any initial value gives the same origin strings
 let sharedOrigin = ''
 
 function originOf(url: string): string {
@@ -798,6 +816,7 @@ function originOf(url: string): string {
   } catch {
     return 'null'
   }
+  // Stryker disable next-line ConditionalExpression: an interning cache: assigning an equal string changes no value anyone sees
   if (origin !== sharedOrigin) sharedOrigin = origin
   return sharedOrigin
 }

@@ -528,8 +528,14 @@ test('handler attributes: a value that is not a function reads back as null and 
     new Promise((resolve) => source.addEventListener('message', () => resolve(undefined))),
     'the message',
   )
+  // Null gives the place up: the next function takes a new one, after the listeners added meanwhile.
+  source.onmessage = null
+  assert.equal(source.onmessage, null)
+  source.addEventListener('message', () => order.push('later listener'))
+  source.onmessage = () => order.push('new attribute')
+  source.dispatchEvent(new MessageEvent('message', { data: 'b' }))
   source.close()
-  assert.deepEqual(order, ['listener', 'attribute'])
+  assert.deepEqual(order, ['listener', 'attribute', 'listener', 'later listener', 'new attribute'])
 })
 
 test('the constants on the prototype are read-only, enumerable and not configurable, as WebIDL constants are', () => {
