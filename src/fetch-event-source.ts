@@ -466,7 +466,9 @@ export class FetchEventSource extends EventTarget {
     // `redirected` too: a custom fetch may follow redirects whatever it is asked.
     if (settings.redirect === 'error' && (isRedirect(response) || response.redirected)) {
       discard(response)
-      const location = response.type === 'opaqueredirect' ? '' : ` to ${printable(response.headers.get('location') ?? '')}`
+      // An opaque redirect hides its target; a redirect a custom fetch followed names it by its final URL.
+      const target = response.type === 'opaqueredirect' ? '' : (response.headers.get('location') ?? response.url)
+      const location = target === '' ? '' : ` to ${printable(target)}`
       this.#attemptFailed({ code: 'redirect', message: `Refused a redirect${location} (redirect: 'error')`, response }, true)
       return
     }
@@ -685,6 +687,7 @@ export class FetchEventSource extends EventTarget {
     this.#unwatchPage?.()
     this.#unwatchPage = undefined
     if (this.#onAbort !== undefined) {
+      // Stryker disable next-line OptionalChaining: #onAbort is set only when there is a signal
       this.#settings.signal?.removeEventListener('abort', this.#onAbort)
       this.#onAbort = undefined
     }

@@ -112,14 +112,21 @@ test('a shouldRetry that throws ends the source, and the message quotes what it 
   ])
 })
 
-test("redirect: 'error' names the refused location; an opaque redirect has none to name; a 200 with a Location is no redirect", async () => {
+test("redirect: 'error' names the refused location, or the URL a followed redirect ended at; an opaque redirect has none to name; a 200 with a Location is no redirect", async () => {
   const redirect = (response) => records({ redirect: 'error', fetch: async () => response })
   assert.deepEqual(await redirect(new Response(null, { status: 307, headers: { location: 'http://elsewhere.test/\x1bx' } })), [
     { code: 'redirect', message: "Refused a redirect to http://elsewhere.test/\\x1bx (redirect: 'error')", readyState: FetchEventSource.CLOSED },
   ])
-  // What a browser's fetch gives for redirect: 'manual'; a Response cannot be built with that type, so it is set.
-  const opaque = Object.defineProperty(new Response(null, { status: 200, headers: SSE }), 'type', { value: 'opaqueredirect' })
+  // What a browser's fetch gives for redirect: 'manual' (its URL the requested one, not the target); a Response
+  // cannot be built with that type, so it is set.
+  const opaque = Object.defineProperties(new Response(null, { status: 200, headers: SSE }), { type: { value: 'opaqueredirect' }, url: { value: URL_ } })
   assert.deepEqual(await redirect(opaque), [{ code: 'redirect', message: "Refused a redirect (redirect: 'error')", readyState: FetchEventSource.CLOSED }])
+  // A custom fetch that followed the redirect itself, whatever it was asked: named by the URL it ended at, if any.
+  const followed = (url) => Object.defineProperties(new Response('data: x\n\n', { headers: SSE }), { redirected: { value: true }, url: { value: url } })
+  assert.deepEqual(await redirect(followed('http://final.test/feed')), [
+    { code: 'redirect', message: "Refused a redirect to http://final.test/feed (redirect: 'error')", readyState: FetchEventSource.CLOSED },
+  ])
+  assert.deepEqual(await redirect(followed('')), [{ code: 'redirect', message: "Refused a redirect (redirect: 'error')", readyState: FetchEventSource.CLOSED }])
   const ok = new Response('data: stayed\n\n', { status: 200, headers: { ...SSE, location: 'http://elsewhere.test/' } })
   assert.deepEqual(await records({ redirect: 'error', fetch: async () => ok }, { count: 2 }), ['open', { data: 'stayed', origin: 'http://reports.test' }])
 })
