@@ -182,8 +182,7 @@ export class FetchEventSource extends EventTarget {
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */
   close(): void {
-    // Stryker disable next-line ConditionalExpression: a second teardown finds nothing to release, every step of it (and SharedConnection.detach) being idempotent
-    if (this.#readyState === CLOSED) return
+    // No check for CLOSED: a second teardown finds nothing left to release (every step of it is idempotent).
     this.#readyState = CLOSED
     this.#teardown()
   }
@@ -660,8 +659,7 @@ export class FetchEventSource extends EventTarget {
   }
 
   #clearReconnectTimer(): void {
-    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing, so the early return only skips a no-op
-    if (this.#reconnectTimer === undefined) return
+    // clearTimeout(undefined) does nothing, so this needs no check.
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
   }
@@ -671,11 +669,8 @@ export class FetchEventSource extends EventTarget {
     const controller = this.#controller
     this.#controller = undefined
     this.#parser.stop()
-    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing, so the check only skips a no-op
-    if (this.#heartbeatTimer !== undefined) {
-      clearTimeout(this.#heartbeatTimer)
-      this.#heartbeatTimer = undefined
-    }
+    clearTimeout(this.#heartbeatTimer)
+    this.#heartbeatTimer = undefined
     controller?.abort()
   }
 
@@ -799,8 +794,9 @@ export interface FetchEventSource {
 function baseURL(): string | undefined {
   const scope = globalThis as { document?: { baseURI?: string }; location?: { href?: string } }
   try {
+    const base = scope.document?.baseURI
     // Stryker disable next-line OptionalChaining: without location the plain access throws, and the catch below returns undefined, as `?.` does
-    return scope.document?.baseURI ?? scope.location?.href
+    return base ?? scope.location?.href
     // Stryker disable next-line BlockStatement: the function returns undefined with or without the return statement
   } catch {
     // Deno throws on `location` when started without --location.
