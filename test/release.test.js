@@ -194,3 +194,24 @@ test('a source closed in the task that made it never starts watching the page (a
     }
   }
 })
+
+test('close() clears the heartbeat timer of a pending attempt, so none is left to keep a process alive', async () => {
+  const live = new Set()
+  const realClear = globalThis.clearTimeout
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    const timer = realSetTimeout(fn, ms, ...args)
+    live.add(timer)
+    return timer
+  }
+  globalThis.clearTimeout = (timer) => (live.delete(timer), realClear(timer))
+  try {
+    const source = open({ heartbeatTimeout: 60_000, fetch: () => new Promise(() => {}) })
+    await new Promise((resolve) => realSetTimeout(resolve, 0))
+    assert.equal(live.size, 1, 'the heartbeat timer')
+    source.close()
+    assert.equal(live.size, 0)
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+    globalThis.clearTimeout = realClear
+  }
+})
