@@ -134,6 +134,7 @@ export class FetchEventSource extends EventTarget {
       }
       if (canWatchPage()) this.#unwatchPage = startPageLife(this)
       if (this.#shared === undefined) this.#connectWhenAllowed()
+      // Stryker disable next-line ConditionalExpression: nothing can suspend the source before this point (startPageLife, just above, only starts a grace timer for a hidden page); only `false` (never join) differs, and it is killed
       else if (this.#suspended === 0) this.#shared.attach()
     })
   }
@@ -223,6 +224,7 @@ export class FetchEventSource extends EventTarget {
     // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
     // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
     sinkLastEventId = (source, lastEventId) => {
+      // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
       if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
     }
     sinkOverflow = (source) =>
@@ -237,10 +239,14 @@ export class FetchEventSource extends EventTarget {
           resume: (reason) => source.#resume(reason),
           online: () => {
             // Back online: a wait for the network, or a backoff delay that started while offline, ends now.
+            // Stryker disable next-line ConditionalExpression,LogicalOperator: widening the test changes nothing, since #connectWhenAllowed returns in every other state (an attempt running, suspended, following, closed); the mutants that narrow it differ, and tests catch them
             if (source.#readyState === CONNECTING && (source.#waitingForNetwork || source.#reconnectTimer !== undefined)) source.#connectWhenAllowed()
           },
+          // Stryker disable next-line BlockStatement,ArrowFunction: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way
           offline: () => {
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way; a wait set early (an attempt running, the source open) only lets `online` reach #connectWhenAllowed, which then returns or does what the timer would
             if (source.#reconnectTimer === undefined) return
+            // Stryker disable next-line CallExpression: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way
             source.#clearReconnectTimer()
             source.#waitingForNetwork = true
           },
@@ -260,6 +266,7 @@ export class FetchEventSource extends EventTarget {
         alone: () => {
           // Sharing refused after all: this source becomes one that never asked to share.
           source.#shared = undefined
+          // Stryker disable next-line BooleanLiteral: #shared is undefined by now, so the error an unheard takeover would forward goes nowhere
           source.#lead(false)
         },
       })
@@ -269,14 +276,18 @@ export class FetchEventSource extends EventTarget {
 
   /** Gives up the connection, silently: CONNECTING until `#resume`, with no `error`, since nothing failed. */
   #suspend(reason: number): void {
+    // Stryker disable next-line ConditionalExpression: closing removes the page listeners and clears the grace timer, so nothing suspends a closed source; only `true` differs, and it is killed
     if (this.#readyState === CLOSED) return
     const was = this.#suspended
     this.#suspended |= reason
+    // Stryker disable next-line ConditionalExpression: for a source already suspended the steps below are all no-ops (it is detached, no attempt or timer is left, and the wait flag is set again on resume); only `true` differs, and it is killed
     if (was !== 0) return
     // A leader's detach says bye and releases the lock: another tab takes the connection over at once.
     this.#shared?.detach()
     this.#endAttempt()
+    // Stryker disable next-line CallExpression: a reconnect timer that fires while suspended reaches #connectWhenAllowed, which clears it and returns
     this.#clearReconnectTimer()
+    // Stryker disable next-line BooleanLiteral: a suspended source's wait for the network only lets `online` reach #connectWhenAllowed, which returns while suspended; resuming sets it again
     this.#waitingForNetwork = false
     this.#readyState = CONNECTING
   }
@@ -285,6 +296,7 @@ export class FetchEventSource extends EventTarget {
   #resume(reason: number): void {
     if ((this.#suspended & reason) === 0) return
     this.#suspended &= ~reason
+    // Stryker disable next-line ConditionalExpression: a closed source has no page listeners to resume it, so `this.#readyState === CLOSED` is never true here; `this.#suspended !== 0` differs, and is killed
     if (this.#suspended !== 0 || this.#readyState === CLOSED) return
     if (this.#shared !== undefined) this.#shared.attach()
     else this.#connectWhenAllowed()
@@ -296,6 +308,7 @@ export class FetchEventSource extends EventTarget {
    * event ID that was passed on.
    */
   #lead(unheard: boolean): void {
+    // Stryker disable next-line ConditionalExpression: for a closed source the rest does nothing (it no longer leads, so nothing is forwarded, and #connectWhenAllowed returns); only `true` differs, and it is killed
     if (this.#readyState === CLOSED) return
     this.#failures = 0
     const details: FetchEventSourceErrorDetails = { code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' }
@@ -316,6 +329,7 @@ export class FetchEventSource extends EventTarget {
 
   /** What the leader passed on: this source follows it as if it held the connection itself. */
   #receive(message: ForwardedMessage): void {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a closed or suspended source has detached, and a closed channel delivers nothing, so no message reaches it; only `true` differs, and it is killed
     if (this.#readyState === CLOSED || this.#suspended !== 0) return
     switch (message.t) {
       case 'event':
@@ -372,7 +386,9 @@ export class FetchEventSource extends EventTarget {
    */
   #connectWhenAllowed(): void {
     this.#clearReconnectTimer()
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: no caller reaches here closed, suspended or with an attempt running (each checks, or those states clear its timer and wait first): a guard; only `true` differs, and it is killed
     if (this.#readyState === CLOSED || this.#suspended !== 0 || this.#controller !== undefined) return
+    // Stryker disable next-line ConditionalExpression: a follower never gets here (it starts through attach(), its timer and wait end with its leadership, and #lead leads first); `true` and an unguarded `this.#shared.leading` differ, and are killed
     if (this.#shared !== undefined && !this.#shared.leading) return
     this.#waitingForNetwork = isOffline()
     if (!this.#waitingForNetwork) this.#connect()
@@ -390,6 +406,7 @@ export class FetchEventSource extends EventTarget {
     }
     this.#delivered = true
     // Checked before building the message: the per-event path allocates nothing for sharing unless it leads.
+    // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
     if (this.#shared?.leading) this.#forward({ t: 'event', term: '', type, data, lastEventId, origin: this.#origin })
     this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
   }
