@@ -351,6 +351,7 @@ test('a scope with navigator.onLine but no addEventListener is not watched, and 
 for (const [name, document] of /** @type {const} */ ([
   ['without a document (a worker)', undefined],
   ['whose document is null', null],
+  ['whose document global is not an object (a script\'s own variable in a worker)', 'about:blank'],
 ])) {
   test(`a scope ${name} watches the network only`, async () => {
     const { log, calls, call } = await openWith('document', document, { pauseWhenHidden: 0 })
