@@ -203,14 +203,16 @@ test('pauseWhenHidden: hidden for less than the grace period keeps the connectio
   assert.equal(calls.length, 1)
 })
 
-test('pauseWhenHidden: true waits 30000 ms exactly; off by default', async (t) => {
+test('pauseWhenHidden: true waits 30000 ms exactly; off by default and with false', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   const paused = open({ pauseWhenHidden: true })
   const always = open({})
+  const off = open({ pauseWhenHidden: false })
   const pausedStream = (await paused.call(1)).respond()
   ;(await always.call(1)).respond()
+  ;(await off.call(1)).respond()
   pausedStream.send('id: 7\ndata: x\n\n')
-  await until(() => paused.log.length === 2 && always.log.length === 1, 'both open')
+  await until(() => paused.log.length === 2 && always.log.length === 1 && off.log.length === 1, 'all open')
   visibility('hidden')
   t.mock.timers.tick(29_999)
   assert.equal(paused.calls[0].signal.aborted, false, 'not before 30 s')
@@ -218,6 +220,7 @@ test('pauseWhenHidden: true waits 30000 ms exactly; off by default', async (t) =
   assert.equal(paused.calls[0].signal.aborted, true, 'at 30 s')
   t.mock.timers.tick(3_600_000)
   assert.equal(always.calls[0].signal.aborted, false, 'without the option, a hidden page keeps its connection')
+  assert.equal(off.calls[0].signal.aborted, false, 'with false too')
   t.mock.timers.reset()
   visibility('visible')
   assert.equal((await paused.call(2)).lastEventId, '7')

@@ -391,6 +391,44 @@ test('a for await loop over a source that fails for good rejects with a FetchEve
   )
 })
 
+/** A source that delivers data 1 and 2, then fails for good on its reconnect (404), and the moment it has. */
+function failingAfterTwoEvents() {
+  const source = new FetchEventSource('http://pinned.test/', {
+    fetch: memoryFetch([{ chunks: ['data: 1\n\ndata: 2\n\n'] }, { status: 404 }]),
+    retry: { initialDelay: 0 },
+  })
+  opened.add(source)
+  const failed = within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the failure')
+  return { source, failed }
+}
+
+test('an iterator read after its source failed: the buffered events, then the failure once, then done', async () => {
+  const { source, failed } = failingAfterTwoEvents()
+  const iterator = source[Symbol.asyncIterator]()
+  assert.equal(iterator[Symbol.asyncIterator](), iterator, 'an iterator is its own iterable, for for await')
+  await failed
+  assert.deepEqual([(await iterator.next()).value.data, (await iterator.next()).value.data], ['1', '2'])
+  await assert.rejects(iterator.next(), (error) => error instanceof FetchEventSourceError && error.code === 404)
+  assert.deepEqual(await iterator.next(), { value: undefined, done: true })
+})
+
+test('after return(), an iterator is done: its buffered events and an unreported failure are dropped', async () => {
+  const { source, failed } = failingAfterTwoEvents()
+  const iterator = source[Symbol.asyncIterator]()
+  await failed
+  assert.deepEqual(await iterator.return(), { value: undefined, done: true })
+  assert.deepEqual(await iterator.next(), { value: undefined, done: true })
+
+  // And on a live source, where return() is what ends the iterator.
+  const live = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks: ['data: 1\n\ndata: 2\n\n'] }]) })
+  opened.add(live)
+  const liveIterator = live[Symbol.asyncIterator]()
+  assert.equal((await within(liveIterator.next(), 'the first event')).value.data, '1')
+  await liveIterator.return()
+  assert.equal(live.readyState, FetchEventSource.CLOSED)
+  assert.deepEqual(await within(liveIterator.next(), 'done after return()', 1000), { value: undefined, done: true })
+})
+
 test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as in seconds', async () => {
   const delays = []
   globalThis.setTimeout = (fn, ms, ...args) => {
