@@ -140,18 +140,36 @@ test('headers and body functions are called before every attempt; lastEventId op
   ])
 })
 
-test("lastEventIdIn 'query': the parameter replaces one of the same name, even one that does not percent-decode; the fragment is left out", async () => {
+/** The URL and init of a source's first request, or the error it reported instead; the source is closed. */
+function firstRequest(url, init) {
   let source
-  const url = await new Promise((resolve) => {
-    source = new FetchEventSource('http://api.test/stream?a%b=old&keep=1#frag', {
-      lastEventIdIn: 'query',
-      lastEventIdParam: 'a%b',
-      lastEventId: 'x y',
-      fetch: async (input) => (resolve(String(input)), new Promise(() => {})),
-    })
+  return new Promise((resolve, reject) => {
+    source = new FetchEventSource(url, { ...init, fetch: async (input, requestInit) => (resolve([String(input), requestInit]), new Promise(() => {})) })
+    source.onerror = (event) => reject(new Error(`no request: ${event.code} ${event.message}`))
+  }).finally(() => source.close())
+}
+
+test("lastEventIdIn 'query': the parameter replaces every one of that name (form-decoded, or as written when it does not decode); the rest keeps its bytes; the fragment is left out", async () => {
+  const [undecodable] = await firstRequest('http://api.test/stream?a%b&a%b=old&&keep=%7e+1&#frag', {
+    lastEventIdIn: 'query',
+    lastEventIdParam: 'a%b',
+    lastEventId: 'x y',
   })
-  source.close()
-  assert.equal(url, 'http://api.test/stream?keep=1&a%25b=x%20y')
+  assert.equal(undecodable, 'http://api.test/stream?keep=%7e+1&a%25b=x%20y')
+  // A lone surrogate (possible in the lastEventId option) goes as U+FFFD.
+  const [formDecoded] = await firstRequest('http://api.test/stream?last+id=1&keep=1&last%20id=2', {
+    lastEventIdIn: 'both',
+    lastEventIdParam: 'last id',
+    lastEventId: 'a\uD800',
+  })
+  assert.equal(formDecoded, 'http://api.test/stream?keep=1&last%20id=a%EF%BF%BD')
+})
+
+test('a stream body is sent with duplex: half, any other body without it', async () => {
+  const stream = new ReadableStream({ start: (c) => c.close() })
+  const [, streamed] = await firstRequest(URL_, { method: 'POST', body: stream })
+  const [, text] = await firstRequest(URL_, { method: 'POST', body: 'x' })
+  assert.deepEqual([streamed.duplex, text.duplex, 'duplex' in text], ['half', undefined, false])
 })
 
 test('what a headers or body function throws ends the source with invalid-request, the reason in the message', async () => {
@@ -163,6 +181,13 @@ test('what a headers or body function throws ends the source with invalid-reques
   assert.deepEqual(await failure({ headers: () => { throw 'no token' } }), ['invalid-request', 2, 'Invalid request: the headers function failed: no token'])
   assert.deepEqual(await failure({ method: 'POST', body: () => { throw undefined } }), ['invalid-request', 2, 'Invalid request: the body function failed'])
   assert.deepEqual(await failure({ method: 'POST', body: () => { throw new Error('no body') } }), ['invalid-request', 2, 'Invalid request: the body function failed: no body'])
+  assert.deepEqual(await failure({ body: () => 'x' }), ['invalid-request', 2, 'Invalid request: the body function returned a body for a GET request'])
+  assert.deepEqual(await failure({ method: 'head', body: async () => 'x' }), ['invalid-request', 2, 'Invalid request: the body function returned a body for a HEAD request'])
+})
+
+test('a body function may return no body for a GET request: the request goes without one', async () => {
+  const [, init] = await firstRequest(URL_, { body: () => null })
+  assert.deepEqual([init.method, init.body, 'body' in init], ['GET', undefined, false])
 })
 
 test('static headers are read at every attempt: an invalid one added after construction is invalid-request', async () => {

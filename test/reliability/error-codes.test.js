@@ -111,6 +111,7 @@ test('what fetch refuses before sending anything is invalid-request, once, not a
   }
   // The message names the URL without its user info.
   assert.doesNotMatch(credentials.last.message, /secret/)
+  assert.ok(credentials.last.message.startsWith('Invalid request: fetch refuses it: '), credentials.last.message)
   assert.ok(credentials.last.message.includes(`${faults.url}/accept-drop?case=creds`), credentials.last.message)
   assert.match(notAResponse.last.message, /not a Response/)
 })
