@@ -449,3 +449,22 @@ test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as i
   assert.ok(delays[0] > 3000 && delays[0] <= 5000, `HTTP date: ${delays[0]} ms`)
   assert.deepEqual(delays.slice(1), [2000, 60_000])
 })
+
+test('a Retry-After that is neither delay-seconds nor an HTTP date is ignored; one padded with other whitespace still counts', async () => {
+  const delays = []
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    delays.push(ms)
+    return realSetTimeout(fn, 0, ...args)
+  }
+  // Headers strip HTTP whitespace (space, tab); a no-break space is left for the library to trim.
+  const responses = ['soon', '5s', 'x5', '\u00a05\u00a0'].map((value) => ({ status: 503, headers: { 'retry-after': value } }))
+  const source = new FetchEventSource('http://pinned.test/', {
+    fetch: memoryFetch(responses),
+    retry: { shouldRetry: () => true, initialDelay: 1000, jitter: 0, maxAttempts: 5 },
+  })
+  opened.add(source)
+  await within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the end')
+  globalThis.setTimeout = realSetTimeout
+  // The backoff (1000 doubling) for the three unreadable values, then the 5 s the server asked for.
+  assert.deepEqual(delays, [1000, 2000, 4000, 5000])
+})
