@@ -28,15 +28,20 @@ export interface EventStreamSink {
 
 export class EventStreamParser {
   /** The last event ID string: takes the ID buffer's value at every blank line (C34). */
+  // Stryker disable next-line StringLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   lastEventId = ''
 
   readonly #sink: EventStreamSink
   readonly #maxBufferSize: number
   /** The last event ID buffer: set by `id:` fields, committed to `lastEventId` at each blank line. */
+  // Stryker disable next-line StringLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #idBuffer = ''
+  // Stryker disable next-line StringLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #type = ''
+  // Stryker disable next-line StringLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #data = ''
   /** Whether any `data` field arrived: the spec's "data buffer is not empty" (an empty `data:` still counts). */
+  // Stryker disable next-line BooleanLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #hasData = false
   /**
    * Pieces of an incomplete line, kept as fragments so a long line costs one join, not one copy per chunk.
@@ -54,9 +59,12 @@ export class EventStreamParser {
    * The pending line is a comment: only its length is counted (for maxBufferSize), its text is never kept. Keeping
    * it would keep the whole chunk it was sliced from, and at every scavenge that chunk survives.
    */
+  // Stryker disable next-line BooleanLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #comment = false
   /** The previous chunk ended with CR: an LF opening this one completes that CRLF, not a new blank line. */
+  // Stryker disable next-line BooleanLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #skipLF = false
+  // Stryker disable next-line BooleanLiteral: reset() sets it before the parser is first fed (the source calls it right after construction)
   #stopped = false
 
   constructor(sink: EventStreamSink, maxBufferSize: number) {
@@ -72,8 +80,11 @@ export class EventStreamParser {
     this.lastEventId = lastEventId
     this.#idBuffer = lastEventId
     this.#type = ''
+    // Stryker disable next-line CallExpression: every attempt ends with stop(), which cleared it, and a stopped parser is fed nothing; a new parser has nothing pending
     this.#clearPending()
+    // Stryker disable next-line CallExpression: every attempt ends with stop(), which cleared it, and a stopped parser is fed nothing; a new parser has no data
     this.#clearData()
+    // Stryker disable next-line BooleanLiteral: it would only skip an LF opening the stream, a blank line that does nothing there (no data or type, the ID buffer just reset)
     this.#skipLF = false
     this.#stopped = false
   }
@@ -81,7 +92,9 @@ export class EventStreamParser {
   /** Stops dispatching at once, even mid-chunk: `close()` from a handler drops the rest of the chunk (C19). */
   stop(): void {
     this.#stopped = true
+    // Stryker disable next-line CallExpression: frees the pending line of a stopped stream (memory only): reset() clears it before the next stream is fed
     this.#clearPending()
+    // Stryker disable next-line CallExpression: frees the data of a stopped stream (memory only): reset() clears it before the next stream is fed
     this.#clearData()
   }
 
@@ -89,10 +102,12 @@ export class EventStreamParser {
     if (this.#pending !== undefined) this.#pending.length = 0
     this.#blocks = undefined
     this.#pendingLength = 0
+    // Stryker disable next-line BooleanLiteral: #comment is read only while a line is pending, and #hold sets it when it starts holding one
     this.#comment = false
   }
 
   #clearData(): void {
+    // Stryker disable next-line StringLiteral: #data is read only while #hasData is true, and #appendData writes it whenever it sets #hasData
     this.#data = ''
     this.#hasData = false
     this.#dataLines = 0
@@ -113,6 +128,7 @@ export class EventStreamParser {
     // positions are cached and only searched again once passed, so mixed endings stay linear in the chunk.
     let cr = chunk.indexOf('\r', start)
     let lf = chunk.indexOf('\n', start)
+    // Stryker disable next-line EqualityOperator: lf === cr only when both are -1, and then cr === -1 has already chosen lf
     let end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
 
     if (this.#pendingLength > 0) {
@@ -122,6 +138,7 @@ export class EventStreamParser {
       }
       if (this.#comment) {
         // The end of a comment held as a length: nothing to join, only the limit to check (#line's check).
+        // Stryker disable next-line ArithmeticOperator: start is 0 here: only a CR ending the previous chunk makes it 1, and that leaves no line pending
         const tooLong = this.#pendingLength + end - start > this.#maxBufferSize
         this.#clearPending()
         if (tooLong) {
@@ -137,9 +154,13 @@ export class EventStreamParser {
         this.#line(line, 0, line.length)
         if (this.#stopped) return
       }
+      // Stryker disable next-line ArithmeticOperator: end - 1 only re-reads the completed line's last character as a line of one character (an empty slice at 0), and no field name has one character
       start = end === cr ? this.#afterCR(chunk, end) : end + 1
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: searching again from start finds the same CR (or none) unless the cached one is behind start: only skipping the search is an optimisation
       if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start)
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: searching again from start finds the same LF (or none) unless the cached one is behind start: only skipping the search is an optimisation
       if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+      // Stryker disable next-line EqualityOperator: lf === cr only when both are -1, and then cr === -1 has already chosen lf
       end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
     }
 
@@ -148,27 +169,33 @@ export class EventStreamParser {
       else if (
         // The shape of most events: one `data:` line with its blank line right behind. Dispatch it straight from
         // the chunk, skipping the data buffer and a pass of the loop for the blank line.
+        // Stryker disable next-line ConditionalExpression: without the fast path the line goes through #line and #appendData and its blank line through #dispatch, which emit the same event
         !this.#hasData &&
         end !== cr &&
         chunk.charCodeAt(end + 1) === LF &&
         chunk.charCodeAt(start) === 100 /* d */ &&
         isData(chunk, start) &&
+        // Stryker disable next-line ArithmeticOperator: end + start (start >= 0) only sends more lines to #line, which gives the same event, or the same overflow
         end - start <= this.#maxBufferSize
       ) {
         this.#emit(chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+        // Stryker disable next-line UpdateOperator: end-- makes the loop read the line's LF and the blank line as two blank lines, which do nothing right after an event
         end++
       } else this.#line(chunk, start, end)
       if (this.#stopped) return
       if (end === cr) {
         start = this.#afterCR(chunk, end)
         cr = chunk.indexOf('\r', start)
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: searching again from start finds the same LF (or none) unless the cached one is behind start: only skipping the search is an optimisation
         if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
       } else {
         start = end + 1
         lf = chunk.indexOf('\n', start)
       }
+      // Stryker disable next-line EqualityOperator: lf === cr only when both are -1, and then cr === -1 has already chosen lf
       end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: holding the empty tail of a chunk that ends with a line break adds an empty fragment and no character (memory only)
     if (start < length) this.#hold(chunk, start, length)
   }
 
@@ -183,6 +210,7 @@ export class EventStreamParser {
 
   /** Keeps the incomplete tail of a chunk, failing as soon as the line outgrows the limit. */
   #hold(chunk: string, start: number, end: number): void {
+    // Stryker disable next-line ConditionalExpression: a comment not recognised here is held as text and dropped at its line break by #line, after the same length check (memory only)
     if (this.#pendingLength === 0) this.#comment = chunk.charCodeAt(start) === COLON
     this.#pendingLength += end - start
     if (this.#pendingLength > this.#maxBufferSize) {
@@ -194,12 +222,15 @@ export class EventStreamParser {
     // chunk alive until the next read: a 64 KiB chunk then survives every scavenge, V8 grows the young generation
     // for it, and the fetch's byte chunks, freed only by a scavenge, pile up in between (5 s of flood measured young
     // generation 16 against 8 MiB, array buffers 18 against 9–14 MiB, heap 11 against 6–7; comment-flood.js).
+    // Stryker disable next-line ConditionalExpression: keeping a comment's text changes only memory: feed's comment branch checks the length and drops the fragments
     if (this.#comment) return
     const pending = (this.#pending ??= [])
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: #hold always gets the chunk's end, and a slice of a whole chunk equals it: only whether a copy is made differs
     pending.push(start === 0 && end === chunk.length ? chunk : chunk.slice(start, end))
     // Each fragment is a string object of its own (and a slice keeps its whole chunk alive): with tiny chunks that
     // costs tens of bytes per character. Joining every 256 fragments into one flat block keeps a pending line
     // near one or two bytes per character, at the price of copying each character once more.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: when fragments are joined into blocks changes only memory: the line is the blocks then the fragments either way
     if (pending.length === 256) {
       ;(this.#blocks ??= []).push(pending.join(''))
       pending.length = 0
@@ -207,6 +238,7 @@ export class EventStreamParser {
   }
 
   #overflow(): void {
+    // Stryker disable next-line CallExpression: onOverflow fails the source, whose teardown stops this parser before feed reads #stopped
     this.stop()
     this.#sink.onOverflow()
   }
@@ -218,17 +250,21 @@ export class EventStreamParser {
       return
     }
     const first = text.charCodeAt(start)
+    // Stryker disable next-line ConditionalExpression: a fast path: a comment's field name is '', which the switch below ignores too
     if (first === COLON) return // a comment
 
     // `data:` and `event:` carry nearly every line of real streams: match them without slicing a field name.
+    // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path: without it the general case below reads the same field and value
     if (first === 100 /* d */ && isData(text, start)) {
       this.#appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
       return
     }
+    // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path: without it the general case below reads the same field and value
     if (first === 101 /* e */ && isEvent(text, start)) {
       this.#type = text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
       return
     }
+    // Stryker disable next-line ConditionalExpression,BlockStatement,ArithmeticOperator: a fast path: without it (or with start - 1, where a line break or nothing stands, never 'd') the general case below sets the same ID
     if (first === 105 /* i */ && text.charCodeAt(start + 1) === 100 /* d */ && text.charCodeAt(start + 2) === COLON) {
       this.#setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end))
       return
@@ -279,7 +315,9 @@ export class EventStreamParser {
     // Joined data is a rope of small strings, each slice holding its whole chunk: tens of bytes per character for
     // an event of many short lines. Every 256 lines, reading a character flattens the recent rope in place (its
     // pieces are freed) and it moves to a list of flat blocks, so memory tracks the data's length, in linear time.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,UpdateOperator: when data lines move to blocks changes only memory: the data is the blocks then #data either way, and the limit counts both
     if (++this.#dataLines === 256) {
+      // Stryker disable next-line CallExpression: flattens the rope in place (memory only): the string is the same
       data.charCodeAt(0)
       ;(this.#dataBlocks ??= []).push(data)
       this.#dataBlocksLength += data.length
@@ -294,6 +332,7 @@ export class EventStreamParser {
   #dispatch(): void {
     if (!this.#hasData) {
       this.#type = ''
+      // Stryker disable next-line ConditionalExpression: without it a blank line that changes nothing (a keep-alive) only re-sends, from a leader, the ID its followers already hold
       if (this.lastEventId === this.#idBuffer) return
       this.lastEventId = this.#idBuffer
       this.#sink.onLastEventId(this.#idBuffer)
@@ -314,8 +353,10 @@ export class EventStreamParser {
   }
 }
 
+// Stryker disable next-line BlockStatement: undefined is falsy: isData's callers then take the general case, which reads the same field and value
 function isData(text: string, i: number): boolean {
   return (
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: were it always false (as with i - 1, where a line break or nothing stands, never 'a'), the callers would take the general case, which reads the same field and value
     text.charCodeAt(i + 1) === 97 &&
     text.charCodeAt(i + 2) === 116 &&
     text.charCodeAt(i + 3) === 97 &&
@@ -323,8 +364,10 @@ function isData(text: string, i: number): boolean {
   )
 }
 
+// Stryker disable next-line BlockStatement: undefined is falsy: isEvent's callers then take the general case, which reads the same field
 function isEvent(text: string, i: number): boolean {
   return (
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: were it always false (as with i - 1, where a line break or nothing stands, never 'v'), the callers would take the general case, which reads the same field and value
     text.charCodeAt(i + 1) === 118 &&
     text.charCodeAt(i + 2) === 101 &&
     text.charCodeAt(i + 3) === 110 &&
@@ -335,6 +378,7 @@ function isEvent(text: string, i: number): boolean {
 
 function isDigits(value: string): boolean {
   if (value.length === 0) return false
+  // Stryker disable next-line EqualityOperator: one more pass reads charCodeAt(length), NaN, which fails both comparisons below
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
     if (c < 48 || c > 57) return false

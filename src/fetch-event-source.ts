@@ -69,12 +69,14 @@ export class FetchEventSource extends EventTarget {
    */
   #failures = 0
   /** Whether the current connection has dispatched a message: decides, when it ends, whether it failed. */
+  // Stryker disable next-line BooleanLiteral: every accepted response sets it to false before its connection can end, the only time it is read
   #delivered = false
   #controller: AbortController | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined
   #lastActivity = 0
   /** Origin of the current response's final URL (C8), computed once per response, not per event. */
+  // Stryker disable next-line StringLiteral: read only once the source has been OPEN, and every way to OPEN sets it first
   #origin = ''
   #iterators: Set<MessageIterator> | undefined
   /** Handler attributes, allocated when the first one is set (most sources use addEventListener or for await). */
@@ -121,6 +123,7 @@ export class FetchEventSource extends EventTarget {
     if (key !== false && sharingSupported()) this.#shared = joinShared(this, key)
     if (signal !== undefined) {
       this.#onAbort = () => this.close()
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal dispatches abort once, and the close() it calls removes the listener anyway
       signal.addEventListener('abort', this.#onAbort, { once: true })
     }
     // Start after the constructor returns, so `new FetchEventSource(url).close()` sends nothing at all.
@@ -134,6 +137,7 @@ export class FetchEventSource extends EventTarget {
       }
       if (canWatchPage()) this.#unwatchPage = startPageLife(this)
       if (this.#shared === undefined) this.#connectWhenAllowed()
+      // Stryker disable next-line ConditionalExpression: nothing can suspend the source before this point (startPageLife, just above, only starts a grace timer for a hidden page); only `false` (never join) differs, and it is killed
       else if (this.#suspended === 0) this.#shared.attach()
     })
   }
@@ -179,7 +183,7 @@ export class FetchEventSource extends EventTarget {
 
   /** Aborts the request and sets CLOSED synchronously; nothing is dispatched afterwards (C19, C38). */
   close(): void {
-    if (this.#readyState === CLOSED) return
+    // No check for CLOSED: a second teardown finds nothing left to release (every step of it is idempotent).
     this.#readyState = CLOSED
     this.#teardown()
   }
@@ -199,15 +203,14 @@ export class FetchEventSource extends EventTarget {
 
   /**
    * An event handler attribute is one listener whose place in the listener list is fixed when it is first set
-   * (C7): assigning another function keeps that place; assigning null removes it.
+   * (C7): assigning another function keeps that place; assigning null removes it. Adding the listener that is
+   * already there, or removing one that is not, changes nothing (DOM), so neither needs the previous value.
    */
   #setHandler(type: HandlerType, handler: Handler): void {
     const value = typeof handler === 'function' ? handler : null
-    const handlers = (this.#handlers ??= {})
-    const previous = handlers[type] ?? null
-    handlers[type] = value
-    if (previous === null && value !== null) this.addEventListener(type, INVOKERS[type])
-    else if (previous !== null && value === null) this.removeEventListener(type, INVOKERS[type])
+    ;(this.#handlers ??= {})[type] = value
+    if (value === null) this.removeEventListener(type, INVOKERS[type])
+    else this.addEventListener(type, INVOKERS[type])
   }
 
   // ---- what the parser reports (through ParserSink) ------------------------------------------------------------
@@ -223,6 +226,7 @@ export class FetchEventSource extends EventTarget {
     // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
     // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
     sinkLastEventId = (source, lastEventId) => {
+      // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
       if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
     }
     sinkOverflow = (source) =>
@@ -237,10 +241,14 @@ export class FetchEventSource extends EventTarget {
           resume: (reason) => source.#resume(reason),
           online: () => {
             // Back online: a wait for the network, or a backoff delay that started while offline, ends now.
+            // Stryker disable next-line ConditionalExpression,LogicalOperator: widening the test changes nothing, since #connectWhenAllowed returns in every other state (an attempt running, suspended, following, closed); the mutants that narrow it differ, and tests catch them
             if (source.#readyState === CONNECTING && (source.#waitingForNetwork || source.#reconnectTimer !== undefined)) source.#connectWhenAllowed()
           },
+          // Stryker disable next-line BlockStatement,ArrowFunction: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way
           offline: () => {
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way; a wait set early (an attempt running, the source open) only lets `online` reach #connectWhenAllowed, which then returns or does what the timer would
             if (source.#reconnectTimer === undefined) return
+            // Stryker disable next-line CallExpression: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way
             source.#clearReconnectTimer()
             source.#waitingForNetwork = true
           },
@@ -260,6 +268,7 @@ export class FetchEventSource extends EventTarget {
         alone: () => {
           // Sharing refused after all: this source becomes one that never asked to share.
           source.#shared = undefined
+          // Stryker disable next-line BooleanLiteral: #shared is undefined by now, so the error an unheard takeover would forward goes nowhere
           source.#lead(false)
         },
       })
@@ -269,14 +278,18 @@ export class FetchEventSource extends EventTarget {
 
   /** Gives up the connection, silently: CONNECTING until `#resume`, with no `error`, since nothing failed. */
   #suspend(reason: number): void {
+    // Stryker disable next-line ConditionalExpression: closing removes the page listeners and clears the grace timer, so nothing suspends a closed source; only `true` differs, and it is killed
     if (this.#readyState === CLOSED) return
     const was = this.#suspended
     this.#suspended |= reason
+    // Stryker disable next-line ConditionalExpression: for a source already suspended the steps below are all no-ops (it is detached, no attempt or timer is left, and the wait flag is set again on resume); only `true` differs, and it is killed
     if (was !== 0) return
     // A leader's detach says bye and releases the lock: another tab takes the connection over at once.
     this.#shared?.detach()
     this.#endAttempt()
+    // Stryker disable next-line CallExpression: a reconnect timer that fires while suspended reaches #connectWhenAllowed, which clears it and returns
     this.#clearReconnectTimer()
+    // Stryker disable next-line BooleanLiteral: a suspended source's wait for the network only lets `online` reach #connectWhenAllowed, which returns while suspended; resuming sets it again
     this.#waitingForNetwork = false
     this.#readyState = CONNECTING
   }
@@ -285,6 +298,7 @@ export class FetchEventSource extends EventTarget {
   #resume(reason: number): void {
     if ((this.#suspended & reason) === 0) return
     this.#suspended &= ~reason
+    // Stryker disable next-line ConditionalExpression: a closed source has no page listeners to resume it, so `this.#readyState === CLOSED` is never true here; `this.#suspended !== 0` differs, and is killed
     if (this.#suspended !== 0 || this.#readyState === CLOSED) return
     if (this.#shared !== undefined) this.#shared.attach()
     else this.#connectWhenAllowed()
@@ -296,6 +310,7 @@ export class FetchEventSource extends EventTarget {
    * event ID that was passed on.
    */
   #lead(unheard: boolean): void {
+    // Stryker disable next-line ConditionalExpression: for a closed source the rest does nothing (it no longer leads, so nothing is forwarded, and #connectWhenAllowed returns); only `true` differs, and it is killed
     if (this.#readyState === CLOSED) return
     this.#failures = 0
     const details: FetchEventSourceErrorDetails = { code: 'connection-lost', message: 'The context that held the shared connection left; this one takes over' }
@@ -316,6 +331,7 @@ export class FetchEventSource extends EventTarget {
 
   /** What the leader passed on: this source follows it as if it held the connection itself. */
   #receive(message: ForwardedMessage): void {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a closed or suspended source has detached, and a closed channel delivers nothing, so no message reaches it; only `true` differs, and it is killed
     if (this.#readyState === CLOSED || this.#suspended !== 0) return
     switch (message.t) {
       case 'event':
@@ -372,7 +388,9 @@ export class FetchEventSource extends EventTarget {
    */
   #connectWhenAllowed(): void {
     this.#clearReconnectTimer()
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: no caller reaches here closed, suspended or with an attempt running (each checks, or those states clear its timer and wait first): a guard; only `true` differs, and it is killed
     if (this.#readyState === CLOSED || this.#suspended !== 0 || this.#controller !== undefined) return
+    // Stryker disable next-line ConditionalExpression: a follower never gets here (it starts through attach(), its timer and wait end with its leadership, and #lead leads first); `true` and an unguarded `this.#shared.leading` differ, and are killed
     if (this.#shared !== undefined && !this.#shared.leading) return
     this.#waitingForNetwork = isOffline()
     if (!this.#waitingForNetwork) this.#connect()
@@ -390,6 +408,7 @@ export class FetchEventSource extends EventTarget {
     }
     this.#delivered = true
     // Checked before building the message: the per-event path allocates nothing for sharing unless it leads.
+    // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
     if (this.#shared?.leading) this.#forward({ t: 'event', term: '', type, data, lastEventId, origin: this.#origin })
     this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
   }
@@ -463,11 +482,14 @@ export class FetchEventSource extends EventTarget {
     // `redirected` too: a custom fetch may follow redirects whatever it is asked.
     if (settings.redirect === 'error' && (isRedirect(response) || response.redirected)) {
       discard(response)
-      const location = response.type === 'opaqueredirect' ? '' : ` to ${printable(response.headers.get('location') ?? '')}`
+      // An opaque redirect hides its target; a redirect a custom fetch followed names it by its final URL.
+      const target = response.type === 'opaqueredirect' ? '' : (response.headers.get('location') ?? response.url)
+      const location = target === '' ? '' : ` to ${printable(target)}`
       this.#attemptFailed({ code: 'redirect', message: `Refused a redirect${location} (redirect: 'error')`, response }, true)
       return
     }
     // Only with a heartbeat: a timestamp is a heap number, 16 bytes an idle source would carry for nothing.
+    // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
     if (settings.heartbeatTimeout !== 0) this.#lastActivity = Date.now()
 
     try {
@@ -521,6 +543,7 @@ export class FetchEventSource extends EventTarget {
       // here rather than by the decoder, because Deno's streaming decoder strips a BOM at the start of every
       // decode() call, and a U+FEFF opening a later chunk is content (it spoils that line's field name).
       const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+      // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
       const heartbeat = this.#settings.heartbeatTimeout !== 0
       let atStart = true
       try {
@@ -530,6 +553,7 @@ export class FetchEventSource extends EventTarget {
           let result: ReadableStreamReadResult<Uint8Array> | undefined = await reader.read()
           if (controller !== this.#controller) return
           if (result.done) break
+          // Stryker disable next-line ConditionalExpression: without a heartbeat the timestamp is never read (the condition only saves storing it)
           if (heartbeat) this.#lastActivity = Date.now()
           let text = decoder.decode(result.value, STREAM)
           result = undefined
@@ -548,7 +572,9 @@ export class FetchEventSource extends EventTarget {
         else this.#reestablish({ code: 'connection-lost', message: `The connection was lost: ${errorMessage(error)}`, cause: error })
         return
       } finally {
-        if (controller !== this.#controller || controller.signal.aborted) reader.cancel().catch(ignore)
+        // A read given up (close, failure, a handler's close) releases the stream; cancelling one that has ended, or
+        // failed, is a no-op, so no condition is needed.
+        reader.cancel().catch(ignore)
       }
     }
     // The body ended: the pending, incomplete event is discarded with its id (C33), then reconnect (C17).
@@ -594,6 +620,8 @@ export class FetchEventSource extends EventTarget {
         this.#fail({ ...details, message: `${details.message} (shouldRetry threw: ${errorMessage(error)})` })
         return
       }
+      // shouldRetry may have called close(), which is final (C19): no error, and no reconnect, follows it.
+      if (this.#readyState === CLOSED) return
     }
     if (verdict === false) {
       this.#fail(details)
@@ -642,12 +670,13 @@ export class FetchEventSource extends EventTarget {
     }
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
+      // Stryker disable next-line ConditionalExpression: every way out of CONNECTING clears this timer first (close, failure, suspension, a connection), and a leader never receives an open
       if (this.#readyState === CONNECTING) this.#connectWhenAllowed()
     }, delay)
   }
 
   #clearReconnectTimer(): void {
-    if (this.#reconnectTimer === undefined) return
+    // clearTimeout(undefined) does nothing, so this needs no check.
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
   }
@@ -657,10 +686,8 @@ export class FetchEventSource extends EventTarget {
     const controller = this.#controller
     this.#controller = undefined
     this.#parser.stop()
-    if (this.#heartbeatTimer !== undefined) {
-      clearTimeout(this.#heartbeatTimer)
-      this.#heartbeatTimer = undefined
-    }
+    clearTimeout(this.#heartbeatTimer)
+    this.#heartbeatTimer = undefined
     controller?.abort()
   }
 
@@ -672,6 +699,7 @@ export class FetchEventSource extends EventTarget {
     this.#unwatchPage?.()
     this.#unwatchPage = undefined
     if (this.#onAbort !== undefined) {
+      // Stryker disable next-line OptionalChaining: #onAbort is set only when there is a signal
       this.#settings.signal?.removeEventListener('abort', this.#onAbort)
       this.#onAbort = undefined
     }
@@ -691,6 +719,7 @@ export class FetchEventSource extends EventTarget {
     this.#lastActivity = Date.now()
     const check = (): void => {
       this.#heartbeatTimer = undefined
+      // Stryker disable next-line ConditionalExpression: #endAttempt clears this timer whenever the attempt ends, so the check never runs for a stale one
       if (controller !== this.#controller) return
       const idle = Date.now() - this.#lastActivity
       if (idle < timeout) {
@@ -714,12 +743,15 @@ export class FetchEventSource extends EventTarget {
  */
 const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void> = {
   open(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onopen?.call(this, event)
   },
   message(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onmessage?.call(this, event)
   },
   error(event) {
+    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
     this.onerror?.call(this, event)
   },
 }
@@ -779,7 +811,10 @@ export interface FetchEventSource {
 function baseURL(): string | undefined {
   const scope = globalThis as { document?: { baseURI?: string }; location?: { href?: string } }
   try {
-    return scope.document?.baseURI ?? scope.location?.href
+    const base = scope.document?.baseURI
+    // Stryker disable next-line OptionalChaining: without location the plain access throws, and the catch below returns undefined, as `?.` does
+    return base ?? scope.location?.href
+    // Stryker disable next-line BlockStatement: the function returns undefined with or without the return statement
   } catch {
     // Deno throws on `location` when started without --location.
     return undefined
@@ -787,6 +822,7 @@ function baseURL(): string | undefined {
 }
 
 /** The last origin computed: sources on one server share one string instead of holding a copy each. */
+// Stryker disable next-line StringLiteral: an interning cache: any initial value gives the same origin strings
 let sharedOrigin = ''
 
 function originOf(url: string): string {
@@ -796,6 +832,7 @@ function originOf(url: string): string {
   } catch {
     return 'null'
   }
+  // Stryker disable next-line ConditionalExpression: an interning cache: assigning an equal string changes no value anyone sees
   if (origin !== sharedOrigin) sharedOrigin = origin
   return sharedOrigin
 }

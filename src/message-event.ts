@@ -63,6 +63,7 @@ const NO_PORTS: ReadonlyArray<MessagePort> = Object.freeze([])
 // Runtimes without MessageEvent (none that run fetch today) still get events with the same attributes. Without
 // its own `constructor`, the prototype answers `event.constructor === MessageEvent` as a native event does. The
 // tag is WebIDL's class string; some runtimes keep it off MessageEvent.prototype (Deno) or lack it (Node 20).
+// Stryker disable next-line ConditionalExpression: true wherever this module runs (Node 20+, Deno, Bun and browsers all have MessageEvent); only a runtime without one, which none of the suites can be, takes the other branch
 if (typeof MessageEvent === 'function') {
   Object.setPrototypeOf(SourceMessageEvent.prototype, MessageEvent.prototype)
   delete (SourceMessageEvent.prototype as { constructor?: unknown }).constructor

@@ -144,6 +144,7 @@ function validate(options: FetchEventSourceInit): Settings {
 
   const { headers, body } = options
   // Static headers are checked now, so a CR/LF or an invalid name is refused before any request is made.
+  // Stryker disable next-line ConditionalExpression: new Headers(undefined) is empty and throws nothing, so checking undefined headers too (what the first test skips) refuses nothing more
   if (headers !== undefined && typeof headers !== 'function') new Headers(headers)
   if ((upper === 'GET' || upper === 'HEAD') && body != null && typeof body !== 'function') {
     throw new TypeError(`FetchEventSource: a ${upper} request cannot have a body`)
@@ -201,8 +202,10 @@ function validate(options: FetchEventSourceInit): Settings {
     fetch: optionalFunction(options.fetch, 'fetch'),
     signal,
     retry: readRetryPolicy(options.retry),
+    // Stryker disable next-line ConditionalExpression: Infinity left as is means no heartbeat as 0 does: its check re-arms every 2^31−1 ms and never reports (idle < Infinity), and the timer is cleared with each attempt
     heartbeatTimeout: heartbeatTimeout === Infinity ? 0 : heartbeatTimeout,
     shared,
+    // Stryker disable next-line ConditionalExpression: an undefined pauseWhenHidden left as undefined is off as -1 is: page-life watches visibility only for a grace >= 0, and undefined >= 0 is false
     pauseWhenHidden: pause === true ? HIDDEN_GRACE_MS : pause === undefined || pause === false ? -1 : pause,
   }
 }

@@ -37,6 +37,7 @@ interface Scope {
  * connects it at once. Node, Deno and Bun have no such events: never offline.
  */
 export function isOffline(): boolean {
+  // Stryker disable next-line OptionalChaining: wentOffline is set only by listeners installed where canWatchPage() found navigator.onLine
   return wentOffline && (globalThis as Scope).navigator?.onLine === false
 }
 
@@ -94,6 +95,7 @@ export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => vo
             hooks.suspend(HIDDEN)
           }, clampTimerDelay(hiddenGraceMs))
         } else {
+          // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing; only `false` (the timer kept) differs, and it is killed
           if (hiddenTimer !== undefined) clearTimeout(hiddenTimer)
           hiddenTimer = undefined
           hooks.resume(HIDDEN)
@@ -101,14 +103,18 @@ export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => vo
       }
       documentListeners.push(['visibilitychange', onVisibility])
       // A source created in a background tab starts its grace period at once.
+      // Stryker disable next-line ConditionalExpression: for a visible document onVisibility() only resumes HIDDEN, which a source never suspended ignores; only `false` differs, and it is killed
       if (doc.visibilityState === 'hidden') onVisibility()
     }
   }
   for (const [type, listener] of windowListeners) scope.addEventListener(type, listener)
+  // Stryker disable next-line OptionalChaining: documentListeners is empty without a document
   for (const [type, listener] of documentListeners) doc?.addEventListener(type, listener)
   return () => {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,CallExpression: a grace timer that fires after this suspends a closed source, which #suspend ignores (and clearTimeout(undefined) does nothing)
     if (hiddenTimer !== undefined) clearTimeout(hiddenTimer)
     for (const [type, listener] of windowListeners) scope.removeEventListener(type, listener)
+    // Stryker disable next-line OptionalChaining: documentListeners is empty without a document
     for (const [type, listener] of documentListeners) doc?.removeEventListener(type, listener)
   }
 }

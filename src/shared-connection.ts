@@ -162,9 +162,11 @@ export class SharedConnection {
     manager
       .request(name, { ifAvailable: true }, (lock) => {
         if (lock === null) return undefined
+        // Stryker disable next-line BooleanLiteral: the free lock's request settles only when #release runs, in detach, after quit is aborted, so the test below has its answer from quit.signal.aborted already
         free = true
         return hold(false)
       })
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: as above, free adds nothing to quit.signal.aborted, and a request made with an aborted signal rejects at once, into the catch that ignores aborts: only `true` (a follower never queues) differs, and it is killed
       .then(() => (free || quit.signal.aborted ? undefined : manager.request(name, { signal: quit.signal }, () => hold(true))))
       .catch(() => {
         // Aborted while queued (close, detach): nothing to do. Refused (a sandboxed or third-party frame, where
@@ -183,10 +185,12 @@ export class SharedConnection {
     if (this.#leading !== undefined) channel.postMessage({ t: 'bye', term: this.#leading } satisfies SharedMessage)
     this.#channel = undefined
     this.#leading = undefined
+    // Stryker disable next-line ConditionalExpression,CallExpression: a settle timer left running calls start(), which returns at once: this attachment's signal is aborted below
     if (this.#settle !== undefined) clearTimeout(this.#settle.timer)
     this.#settle = undefined
     channel.onmessage = null
     channel.close()
+    // Stryker disable next-line OptionalChaining: #quit is set whenever #channel is, and detach returned above without a channel
     this.#quit?.abort()
     this.#quit = undefined
     this.#release?.()
@@ -197,17 +201,20 @@ export class SharedConnection {
   send(message: ForwardedMessage): void {
     if (this.#leading === undefined) return
     message.term = this.#leading
+    // Stryker disable next-line OptionalChaining: a leader always has its channel (detach clears both together)
     this.#channel?.postMessage(message)
   }
 
   #takeOver(signal: AbortSignal, queued: boolean): void {
     const start = (): void => {
       this.#settle = undefined
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: never true here (detach clears the settle timer, and hold() calls #takeOver only with a live signal): a guard, and the narrowing of #channel; only `true` (never lead) differs, and it is killed
       if (signal.aborted || this.#channel === undefined) return
       // Took over from a leader it never heard from (its hello unanswered): others may be open on that connection.
       const unheard = queued && this.#term === undefined
       const term = randomTerm()
       this.#leading = term
+      // Stryker disable next-line BooleanLiteral: #ended is read only by #takeOver, once per attachment, and attach() resets it
       this.#term = term
       this.#ended = false
       this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
@@ -265,6 +272,7 @@ export function sharedKey(url: string, settings: Settings): string {
   const request = JSON.stringify([
     method.toUpperCase(),
     url,
+    // Stryker disable next-line ConditionalExpression: `[...new Headers(undefined)]` is `[]` too; only `true` (headers ignored) differs, and it is killed
     headers === undefined ? [] : [...new Headers(headers)],
     body ?? null,
     settings.withCredentials,

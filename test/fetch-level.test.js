@@ -5,7 +5,7 @@ import { after, afterEach, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
-import { FetchEventSource, assertEventStream, FetchEventSourceError } from '../dist/index.js'
+import { FetchEventSource, assertEventStream, FetchEventSourceError, FetchEventSourceErrorEvent } from '../dist/index.js'
 
 const URL_ = 'http://api.test/stream'
 const server = setupServer()
@@ -119,7 +119,7 @@ test('headers and body functions are called before every attempt; lastEventId op
   const seen = []
   server.use(
     http.post(URL_, async ({ request }) => {
-      seen.push({ auth: request.headers.get('authorization'), id: request.headers.get('last-event-id'), body: await request.text() })
+      seen.push({ url: request.url, auth: request.headers.get('authorization'), id: request.headers.get('last-event-id'), body: await request.text() })
       return sse(seen.length === 1 ? 'retry: 1\nid: s1\ndata: a\n\n' : 'data: b\n\n')
     }),
   )
@@ -133,10 +133,70 @@ test('headers and body functions are called before every attempt; lastEventId op
   })
   assert.equal(source.lastEventId, 'start-7')
   await trace(source, (r) => r.filter((x) => x.type === 'message').length === 2)
+  // The ID travels in the header only by default: the URL keeps no query parameter.
   assert.deepEqual(seen, [
-    { auth: 'Bearer 1', id: 'start-7', body: 'body 1' },
-    { auth: 'Bearer 2', id: 's1', body: 'body 2' },
+    { url: URL_, auth: 'Bearer 1', id: 'start-7', body: 'body 1' },
+    { url: URL_, auth: 'Bearer 2', id: 's1', body: 'body 2' },
   ])
+})
+
+/** The URL and init of a source's first request, or the error it reported instead; the source is closed. */
+function firstRequest(url, init) {
+  let source
+  return new Promise((resolve, reject) => {
+    source = new FetchEventSource(url, { ...init, fetch: async (input, requestInit) => (resolve([String(input), requestInit]), new Promise(() => {})) })
+    source.onerror = (event) => reject(new Error(`no request: ${event.code} ${event.message}`))
+  }).finally(() => source.close())
+}
+
+test("lastEventIdIn 'query': the parameter replaces every one of that name (form-decoded, or as written when it does not decode); the rest keeps its bytes; the fragment is left out", async () => {
+  const [undecodable] = await firstRequest('http://api.test/stream?a%b&a%b=old&&keep=%7e+1&#frag', {
+    lastEventIdIn: 'query',
+    lastEventIdParam: 'a%b',
+    lastEventId: 'x y',
+  })
+  assert.equal(undecodable, 'http://api.test/stream?keep=%7e+1&a%25b=x%20y')
+  // A lone surrogate (possible in the lastEventId option) goes as U+FFFD.
+  const [formDecoded] = await firstRequest('http://api.test/stream?last+id=1&keep=1&last%20id=2', {
+    lastEventIdIn: 'both',
+    lastEventIdParam: 'last id',
+    lastEventId: 'a\uD800',
+  })
+  assert.equal(formDecoded, 'http://api.test/stream?keep=1&last%20id=a%EF%BF%BD')
+})
+
+test('a stream body is sent with duplex: half, any other body without it', async () => {
+  const stream = new ReadableStream({ start: (c) => c.close() })
+  const [, streamed] = await firstRequest(URL_, { method: 'POST', body: stream })
+  const [, text] = await firstRequest(URL_, { method: 'POST', body: 'x' })
+  assert.deepEqual([streamed.duplex, text.duplex, 'duplex' in text], ['half', undefined, false])
+})
+
+test('what a headers or body function throws ends the source with invalid-request, the reason in the message', async () => {
+  const failure = (init) =>
+    new Promise((resolve) => {
+      const source = new FetchEventSource(URL_, { fetch: async () => new Promise(() => {}), ...init })
+      source.addEventListener('error', (event) => resolve([event.code, source.readyState, event.message]))
+    })
+  assert.deepEqual(await failure({ headers: () => { throw 'no token' } }), ['invalid-request', 2, 'Invalid request: the headers function failed: no token'])
+  assert.deepEqual(await failure({ method: 'POST', body: () => { throw undefined } }), ['invalid-request', 2, 'Invalid request: the body function failed'])
+  assert.deepEqual(await failure({ method: 'POST', body: () => { throw new Error('no body') } }), ['invalid-request', 2, 'Invalid request: the body function failed: no body'])
+  assert.deepEqual(await failure({ body: () => 'x' }), ['invalid-request', 2, 'Invalid request: the body function returned a body for a GET request'])
+  assert.deepEqual(await failure({ method: 'head', body: async () => 'x' }), ['invalid-request', 2, 'Invalid request: the body function returned a body for a HEAD request'])
+})
+
+test('a body function may return no body for a GET request: the request goes without one', async () => {
+  const [, init] = await firstRequest(URL_, { body: () => null })
+  assert.deepEqual([init.method, init.body, 'body' in init], ['GET', undefined, false])
+})
+
+test('static headers are read at every attempt: an invalid one added after construction is invalid-request', async () => {
+  const headers = { 'x-a': '1' }
+  const source = new FetchEventSource(URL_, { headers, fetch: async () => new Promise(() => {}) })
+  headers['bad name'] = 'v'
+  const event = await new Promise((resolve) => source.addEventListener('error', resolve))
+  assert.deepEqual([event.code, source.readyState], ['invalid-request', FetchEventSource.CLOSED])
+  assert.ok(event.message.startsWith('Invalid request: invalid headers: '), event.message)
 })
 
 test('onResponse replaces the default check: a text/plain 500 can be accepted', async () => {
@@ -176,6 +236,30 @@ test('assertEventStream throws FetchEventSourceError with code and response', ()
   const response = new Response('', { status: 200, headers: { 'content-type': 'application/json' } })
   assert.throws(() => assertEventStream(response), (error) => error instanceof FetchEventSourceError && error.code === 'invalid-content-type' && error.response === response)
   assert.doesNotThrow(() => assertEventStream(new Response('', { headers: { 'content-type': 'text/event-stream; charset=utf-8' } })))
+})
+
+test("assertEventStream's messages: the status with its text if any, the content type quoted or none", () => {
+  const refusal = (response) => {
+    try {
+      assertEventStream(response)
+    } catch (error) {
+      return [error.code, error.message]
+    }
+    return 'accepted'
+  }
+  assert.deepEqual(refusal(new Response('', { status: 500 })), [500, 'Expected status 200, got 500'])
+  assert.deepEqual(refusal(new Response('', { status: 500, statusText: 'Oops' })), [500, 'Expected status 200, got 500 Oops'])
+  assert.deepEqual(refusal(new Response(null)), ['invalid-content-type', 'Expected Content-Type text/event-stream, got none'])
+  assert.deepEqual(refusal(new Response('', { headers: { 'content-type': 'text/plain' } })), ['invalid-content-type', 'Expected Content-Type text/event-stream, got "text/plain"'])
+})
+
+test('text a server sent is quoted with its controls escaped: \\xHH for C0 and DEL, \\u00HH for C1', () => {
+  // A status text as a lenient HTTP stack might pass it on (the Response constructor itself refuses C0 controls).
+  const response = new Response('', { status: 502 })
+  Object.defineProperty(response, 'statusText', { value: 'Bad\x00\x01\x1b[31m\x1f\x7f\x80\x9b\x9f\xa0\xff!' })
+  assert.throws(() => assertEventStream(response), {
+    message: 'Expected status 200, got 502 Bad\\x00\\x01\\x1b[31m\\x1f\\x7f\\u0080\\u009b\\u009f\xa0\xff!',
+  })
 })
 
 test('shouldRetry: a number retries a 503 after that delay, honouring Retry-After; true/false override defaults', async () => {
@@ -301,4 +385,42 @@ test('util.inspect (console.log) of an error event and of FetchEventSourceError 
   assert.doesNotMatch(shown, /Response \{|body:/, 'the Response is summarised, not dumped')
   assert.equal(error.response, event.response)
   assert.ok(!Object.keys(error).includes('response'), 'the Response is not an enumerable field')
+})
+
+test('an error and an error event print what happened in Node and Deno: code, message, status, and the cause', () => {
+  const NODE = Symbol.for('nodejs.util.inspect.custom')
+  const DENO = Symbol.for('Deno.customInspect')
+  for (const prototype of [FetchEventSourceError.prototype, FetchEventSourceErrorEvent.prototype]) {
+    const hook = prototype[NODE]
+    assert.equal(typeof hook, 'function')
+    for (const key of [NODE, DENO]) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(prototype, key), { value: hook, writable: true, enumerable: false, configurable: true })
+    }
+  }
+  // Node calls the hook with (depth, options, inspect); Deno with arguments of its own, and no cause is printed then.
+  const lines = () => 'first line\nsecond line'
+  const error = new FetchEventSourceError({ code: 'network', message: 'Failed to fetch', cause: new Error('refused') })
+  assert.equal(error[NODE](2, {}, lines), `${error.stack}\n    { code: "network" }\n  [cause]: first line\n  second line`)
+  assert.equal(error[DENO](), `${error.stack}\n    { code: "network" }`)
+  const event = new FetchEventSourceErrorEvent({ code: 'network', message: 'Failed to fetch', cause: 'down' })
+  assert.equal(event[NODE](2, {}, lines), 'FetchEventSourceErrorEvent { code: "network", message: "Failed to fetch" }\n  [cause]: first line\n  second line')
+  assert.equal(event[DENO](), 'FetchEventSourceErrorEvent { code: "network", message: "Failed to fetch" }')
+  // A FetchEventSourceError as the cause (assertEventStream's refusal) would repeat what was just printed.
+  const refused = new FetchEventSourceErrorEvent({ code: 'invalid-content-type', message: 'Expected', cause: new FetchEventSourceError({ code: 'invalid-content-type', message: 'Expected' }) })
+  assert.equal(refused[NODE](2, {}, lines), 'FetchEventSourceErrorEvent { code: "invalid-content-type", message: "Expected" }')
+  // Without a stack (removed, or a runtime that keeps none), the name and message stand in for it.
+  const bare = new FetchEventSourceError({ code: 404, message: 'Expected status 200, got 404' })
+  Object.defineProperty(bare, 'stack', { value: undefined })
+  assert.equal(bare[NODE](2, {}, lines), 'FetchEventSourceError: Expected status 200, got 404\n    { code: 404 }')
+})
+
+test('FetchEventSourceError: no own cause unless given one; the response is read-only and not enumerable', () => {
+  const plain = new FetchEventSourceError({ code: 'network', message: 'm' })
+  assert.equal(Object.hasOwn(plain, 'cause'), false)
+  assert.equal(plain.name, 'FetchEventSourceError')
+  const cause = new Error('c')
+  assert.equal(new FetchEventSourceError({ code: 'network', message: 'm', cause }).cause, cause)
+  const response = new Response('')
+  const withResponse = new FetchEventSourceError({ code: 500, message: 'm', response })
+  assert.deepEqual(Object.getOwnPropertyDescriptor(withResponse, 'response'), { value: response, writable: false, enumerable: false, configurable: true })
 })

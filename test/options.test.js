@@ -124,3 +124,92 @@ test('in Node, shared and pauseWhenHidden are accepted and change nothing: the s
   assert.deepEqual(await Promise.all(sources.map((source) => source.sharedStatus())), [null, null])
   for (const source of sources) source.close()
 })
+
+// The exact message of each refusal: users read it, so it names the option, what it must be, and what it got (a
+// string quoted, an object or a function by kind, anything else as String gives it).
+const signalLike = (fields) => Object.assign(Object.create(null), fields)
+const exactMessages = [
+  ['init a number', 5, 'init must be an object, got 5'],
+  ['init a string', 'GET', 'init must be an object, got "GET"'],
+  ['init a function', () => ({}), 'init must be an object, got a function'],
+  ['method a number', { method: 5 }, 'method must be an HTTP token, got 5'],
+  ['method not a token', { method: 'GE T' }, 'method must be an HTTP token, got "GE T"'],
+  ['method CONNECT', { method: 'CONNECT' }, 'method CONNECT is forbidden by fetch'],
+  ['method TRACE', { method: 'TRACE' }, 'method TRACE is forbidden by fetch'],
+  ['method track, in any case', { method: 'track' }, 'method track is forbidden by fetch'],
+  ['a body on GET', { body: 'x' }, 'a GET request cannot have a body'],
+  ['a body on head, named upper-case', { method: 'head', body: 'x' }, 'a HEAD request cannot have a body'],
+  ['lastEventId a number', { lastEventId: 5 }, 'lastEventId must be a string, got 5'],
+  ['lastEventId with LF', { lastEventId: 'a\nb' }, 'lastEventId must be free of CR, LF and NUL, got "a\\nb"'],
+  ['lastEventIdIn unknown', { lastEventIdIn: 'path' }, `lastEventIdIn must be 'header', 'query' or 'both', got "path"`],
+  ['lastEventIdParam empty', { lastEventIdParam: '' }, 'lastEventIdParam must be a non-empty string, got ""'],
+  ['lastEventIdParam a number', { lastEventIdParam: 5 }, 'lastEventIdParam must be a non-empty string, got 5'],
+  ['redirect manual', { redirect: 'manual' }, `redirect must be 'follow' or 'error', got "manual"`],
+  ['maxBufferSize 0', { maxBufferSize: 0 }, 'maxBufferSize must be a positive integer or Infinity, got 0'],
+  ['maxBufferSize fractional', { maxBufferSize: 1.5 }, 'maxBufferSize must be a positive integer or Infinity, got 1.5'],
+  // Not converted to a number: a symbol would throw its own, unclear TypeError.
+  ['maxBufferSize a symbol', { maxBufferSize: Symbol('size') }, 'maxBufferSize must be a positive integer or Infinity, got Symbol(size)'],
+  ['heartbeatTimeout negative', { heartbeatTimeout: -1 }, 'heartbeatTimeout must be a non-negative number of milliseconds, got -1'],
+  ['shared a number', { shared: 1 }, 'shared must be a boolean or a non-empty string, got 1'],
+  ['shared a function', { shared: () => 'key' }, 'shared must be a boolean or a non-empty string, got a function'],
+  ['pauseWhenHidden Infinity', { pauseWhenHidden: Infinity }, 'pauseWhenHidden must be a boolean or a finite non-negative number of milliseconds, got Infinity'],
+  ['signal null', { signal: null }, 'signal must be an AbortSignal, got null'],
+  ['signal an empty object', { signal: {} }, 'signal must be an AbortSignal, got an object'],
+  ['signal without addEventListener', { signal: signalLike({ aborted: false }) }, 'signal must be an AbortSignal, got an object'],
+  ['signal without aborted', { signal: signalLike({ addEventListener() {} }) }, 'signal must be an AbortSignal, got an object'],
+  ['signal with a non-boolean aborted', { signal: signalLike({ aborted: 'no', addEventListener() {} }) }, 'signal must be an AbortSignal, got an object'],
+  ['signal a function', { signal: Object.assign(() => {}, { aborted: false, addEventListener() {} }) }, 'signal must be an AbortSignal, got a function'],
+  ['onResponse an object', { onResponse: {} }, 'onResponse must be a function, got an object'],
+  ['fetch null', { fetch: null }, 'fetch must be a function, got null'],
+  ['retry a number', { retry: 5 }, 'retry must be an object, got 5'],
+  ['retry a function', { retry: () => ({}) }, 'retry must be an object, got a function'],
+  ['retry.initialDelay negative', { retry: { initialDelay: -1 } }, 'retry.initialDelay must be a number ≥ 0, got -1'],
+  ['retry.initialDelay Infinity', { retry: { initialDelay: Infinity } }, 'retry.initialDelay must be a number ≥ 0, got Infinity'],
+  ['retry.maxDelay negative', { retry: { maxDelay: -1 } }, 'retry.maxDelay must be a number ≥ 0 or Infinity, got -1'],
+  ['retry.factor below 1', { retry: { factor: 0.5 } }, 'retry.factor must be a number ≥ 1, got 0.5'],
+  ['retry.factor Infinity', { retry: { factor: Infinity } }, 'retry.factor must be a number ≥ 1, got Infinity'],
+  ['retry.jitter above 1', { retry: { jitter: 1.5 } }, 'retry.jitter must be between 0 and 1, got 1.5'],
+  ['retry.jitter negative', { retry: { jitter: -0.1 } }, 'retry.jitter must be a number ≥ 0, got -0.1'],
+  ['retry.maxAttempts 0', { retry: { maxAttempts: 0 } }, 'retry.maxAttempts must be a number ≥ 1 or Infinity, got 0'],
+  ['retry.maxAttempts fractional', { retry: { maxAttempts: 2.5 } }, 'retry.maxAttempts must be a whole number or Infinity, got 2.5'],
+  ['retry.maxAttempts NaN', { retry: { maxAttempts: NaN } }, 'retry.maxAttempts must be a number ≥ 1 or Infinity, got NaN'],
+  ['retry.shouldRetry true', { retry: { shouldRetry: true } }, 'retry.shouldRetry must be a function, got true'],
+]
+
+for (const [name, init, message] of exactMessages) {
+  test(`the exact TypeError: ${name}`, () => {
+    let accepted
+    try {
+      assert.throws(() => (accepted = new FetchEventSource(url, init)), (error) => {
+        assert.equal(error.constructor, TypeError)
+        assert.equal(error.message, `FetchEventSource: ${message}`)
+        return true
+      })
+    } finally {
+      accepted?.close()
+    }
+  })
+}
+
+test('the smallest and largest accepted values at each boundary construct a source', () => {
+  const accepted = [
+    { maxBufferSize: 1 },
+    { maxBufferSize: Infinity },
+    { heartbeatTimeout: 0 },
+    { heartbeatTimeout: Infinity },
+    { pauseWhenHidden: 0 },
+    { pauseWhenHidden: Number.MAX_VALUE },
+    { lastEventIdParam: 'x' },
+    { redirect: 'error' },
+    { retry: { initialDelay: 0, maxDelay: 0, factor: 1, jitter: 0, maxAttempts: 1 } },
+    { retry: { maxDelay: Infinity, jitter: 1, maxAttempts: Infinity } },
+    { retry: {} },
+    // A headers function is called per attempt, not read as a headers object: its own properties are no headers.
+    { headers: Object.assign(() => ({}), { 'not a header name': 'v' }) },
+  ]
+  for (const init of accepted) {
+    const source = new FetchEventSource(url, { fetch: noFetch, ...init })
+    assert.equal(source.readyState, FetchEventSource.CONNECTING, JSON.stringify(init))
+    source.close()
+  }
+})

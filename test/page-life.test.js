@@ -177,6 +177,16 @@ test('navigator.onLine false without an offline event is not trusted: a loopback
   assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
 })
 
+test('after an offline event, navigator.onLine back to true is enough (the online event still to come): no wait for the network', async () => {
+  const { log, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 0 } })
+  network('offline')
+  onLine = true
+  stream.send('id: 3\n\n')
+  stream.end()
+  assert.equal((await call(2, 500)).lastEventId, '3')
+  assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
+})
+
 // ---- pauseWhenHidden ----------------------------------------------------------------------------------------------
 
 test('pauseWhenHidden: hidden past the grace period aborts silently; visible reconnects at once with Last-Event-ID', async () => {
@@ -203,14 +213,16 @@ test('pauseWhenHidden: hidden for less than the grace period keeps the connectio
   assert.equal(calls.length, 1)
 })
 
-test('pauseWhenHidden: true waits 30000 ms exactly; off by default', async (t) => {
+test('pauseWhenHidden: true waits 30000 ms exactly; off by default and with false', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   const paused = open({ pauseWhenHidden: true })
   const always = open({})
+  const off = open({ pauseWhenHidden: false })
   const pausedStream = (await paused.call(1)).respond()
   ;(await always.call(1)).respond()
+  ;(await off.call(1)).respond()
   pausedStream.send('id: 7\ndata: x\n\n')
-  await until(() => paused.log.length === 2 && always.log.length === 1, 'both open')
+  await until(() => paused.log.length === 2 && always.log.length === 1 && off.log.length === 1, 'all open')
   visibility('hidden')
   t.mock.timers.tick(29_999)
   assert.equal(paused.calls[0].signal.aborted, false, 'not before 30 s')
@@ -218,6 +230,7 @@ test('pauseWhenHidden: true waits 30000 ms exactly; off by default', async (t) =
   assert.equal(paused.calls[0].signal.aborted, true, 'at 30 s')
   t.mock.timers.tick(3_600_000)
   assert.equal(always.calls[0].signal.aborted, false, 'without the option, a hidden page keeps its connection')
+  assert.equal(off.calls[0].signal.aborted, false, 'with false too')
   t.mock.timers.reset()
   visibility('visible')
   assert.equal((await paused.call(2)).lastEventId, '7')
@@ -288,6 +301,143 @@ test('close() stops watching: online, visible and resume make no request afterwa
   await new Promise((resolve) => setTimeout(resolve, 20))
   assert.equal(calls.length, 1)
   assert.equal(source.readyState, FetchEventSource.CLOSED)
+})
+
+/**
+ * Replaces a global of the stand-in while a source is created and starts (the microtask after its constructor,
+ * where it decides what to watch), then puts it back.
+ * @param {string} name @param {unknown} value @param {ConstructorParameters<typeof FetchEventSource>[1]} init
+ */
+async function openWith(name, value, init) {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, name)
+  Object.defineProperty(globalThis, name, { configurable: true, writable: true, value })
+  try {
+    const opened = open(init)
+    await Promise.resolve()
+    return opened
+  } finally {
+    if (descriptor === undefined) delete (/** @type {any} */ (globalThis))[name]
+    else Object.defineProperty(globalThis, name, descriptor)
+  }
+}
+
+for (const [name, navigator] of /** @type {const} */ ([
+  ['without navigator.onLine (Deno: addEventListener, but no online/offline events)', {}],
+  ['without navigator (Node 20)', undefined],
+])) {
+  test(`a scope ${name} is not watched: pagehide, hidden and online change nothing`, async () => {
+    const { source, log, calls, call } = await openWith('navigator', navigator, { pauseWhenHidden: 0, retry: { initialDelay: 30_000 } })
+    const stream = (await call(1)).respond()
+    stream.send('id: 1\ndata: one\n\n')
+    await until(() => log.length === 2, 'open and event 1')
+    pageTransition('pagehide', true)
+    documentTarget.dispatchEvent(new Event('freeze'))
+    assert.equal(calls[0].signal.aborted, false)
+    stream.end()
+    await until(() => log.length === 3, 'the end of the stream')
+    network('offline')
+    network('online')
+    visibility('hidden')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(calls.length, 1, 'the 30 s reconnection time runs')
+    assert.equal(source.readyState, FetchEventSource.CONNECTING)
+  })
+}
+
+test('a scope with navigator.onLine but no addEventListener is not watched, and the source connects as usual', async () => {
+  const { log, call } = await openWith('addEventListener', undefined, {})
+  ;(await call(1)).respond().send('id: 1\ndata: one\n\n')
+  await until(() => log.length === 2, 'open and event 1')
+  assert.deepEqual(log, [['open'], ['message', 'one', '1']])
+})
+
+for (const [name, document] of /** @type {const} */ ([
+  ['without a document (a worker)', undefined],
+  ['whose document is null', null],
+  ['whose document global is not an object (a script\'s own variable in a worker)', 'about:blank'],
+])) {
+  test(`a scope ${name} watches the network only`, async () => {
+    const { log, calls, call } = await openWith('document', document, { pauseWhenHidden: 0 })
+    const stream = (await call(1)).respond()
+    stream.send('id: 1\ndata: one\n\n')
+    await until(() => log.length === 2, 'open and event 1')
+    pageTransition('pagehide', true)
+    documentTarget.dispatchEvent(new Event('freeze'))
+    visibility('hidden')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(calls[0].signal.aborted, false)
+    network('offline')
+    stream.end()
+    await until(() => log.length === 3, 'the end of the stream')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(calls.length, 1, 'offline: no attempt')
+    network('online')
+    assert.equal((await call(2, 500)).lastEventId, '1')
+  })
+}
+
+test('online during a backoff wait connects at once, and that wait is over: the next one starts from the new failure', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const { log, calls, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 1_000, shouldRetry: () => 5_000 } })
+  stream.end()
+  await until(() => log.length === 4, 'the end of the stream')
+  network('online')
+  const second = await call(2)
+  assert.equal(second.lastEventId, '2')
+  second.fail()
+  await until(() => log.length === 5, 'the failure')
+  t.mock.timers.tick(4_999)
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(calls.length, 2, 'no attempt when the first wait would have ended')
+  t.mock.timers.tick(1)
+  assert.equal((await call(3)).lastEventId, '2')
+  t.mock.timers.reset()
+})
+
+test('shown again, or resumed, without having been paused: a source waiting to reconnect keeps its wait', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const { log, calls, call, stream } = await openWithTwoEvents({ pauseWhenHidden: 1_000, retry: { initialDelay: 5_000 } })
+  stream.end()
+  await until(() => log.length === 4, 'the end of the stream')
+  visibility('hidden')
+  t.mock.timers.tick(500)
+  visibility('visible')
+  documentTarget.dispatchEvent(new Event('resume'))
+  pageTransition('pageshow', true)
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(calls.length, 1)
+  t.mock.timers.tick(4_499)
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(calls.length, 1)
+  t.mock.timers.tick(1)
+  assert.equal((await call(2)).lastEventId, '2')
+  assert.deepEqual(log.slice(3), [['error', 'stream-ended', FetchEventSource.CONNECTING]])
+  t.mock.timers.reset()
+})
+
+test('pauseWhenHidden: the grace period starts over each time the page is hidden', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const { calls } = await openWithTwoEvents({ pauseWhenHidden: 100 })
+  visibility('hidden')
+  t.mock.timers.tick(60)
+  visibility('visible')
+  visibility('hidden')
+  t.mock.timers.tick(99)
+  assert.equal(calls[0].signal.aborted, false, '99 ms into the second hidden period')
+  t.mock.timers.tick(1)
+  assert.equal(calls[0].signal.aborted, true, '100 ms into it')
+  t.mock.timers.reset()
+})
+
+test('pauseWhenHidden beyond what a timer takes (2^31 ms) waits as long as a timer can, not zero', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const { calls } = await openWithTwoEvents({ pauseWhenHidden: 2 ** 32 })
+  visibility('hidden')
+  t.mock.timers.tick(2 ** 31 - 2)
+  assert.equal(calls[0].signal.aborted, false)
+  t.mock.timers.tick(1)
+  assert.equal(calls[0].signal.aborted, true, 'at 2^31 - 1 ms')
+  t.mock.timers.reset()
 })
 
 test('shared is ignored without Web Locks and BroadcastChannel support here: the source connects on its own', async () => {

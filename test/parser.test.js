@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { FetchEventSource } from '../dist/index.js'
 import { bytes, dispatched, memoryFetch } from './support/memory-fetch.js'
 import { referenceParse } from './support/reference-parser.js'
+import { realSetTimeout } from './support/stubbed-clock.js'
 
 // The BOM is exercised by every test that uses the sample: the line after it names the first event's type, so a
 // BOM left in place ("\uFEFFevent" is an unknown field) turns that event into a message; a BOM opening a later line
@@ -134,6 +135,129 @@ test('the last event ID persists across a reconnect and is sent as Last-Event-ID
   // UTF-8 bytes, one char per byte: what a browser puts on the wire.
   assert.equal(fetch.requests[1].headers.get('last-event-id'), '\u00c3\u00a9t\u00c3\u00a9')
   assert.equal(source.readyState, FetchEventSource.CLOSED)
+})
+
+// ---- edges that the splits of the sample do not reach -----------------------------------------------------------
+
+/**
+ * What one response makes the source dispatch, in order, through listeners (which, unlike the iterator, would also
+ * hear a message dispatched after the source failed): each message's data, and each error as `[code]`. The first
+ * error closes the source; memoryFetch always ends the body, so it always comes.
+ */
+async function timeline(chunks, init = {}) {
+  const source = new FetchEventSource('http://stream.test/', { ...init, fetch: memoryFetch([{ chunks }]) })
+  const seen = []
+  source.addEventListener('message', (event) => seen.push(event.data))
+  await new Promise((resolve) =>
+    source.addEventListener('error', (event) => {
+      seen.push([event.code])
+      source.close()
+      resolve(undefined)
+    }),
+  )
+  return seen
+}
+
+test('an empty chunk between a CR and its LF leaves them one line ending', async () => {
+  // Had the empty chunk cleared the pending CR, the LF would be a blank line of its own and dispatch "a" early.
+  assert.deepEqual(await timeline(['data: a\r', new Uint8Array(0), '\ndata: b\r', new Uint8Array(0), '\n\r\n']), ['a\nb', ['stream-ended']])
+})
+
+test('whether a line held across chunks is a comment is decided by its first character only', async () => {
+  assert.deepEqual(await timeline([':', 'data: hidden', '\n\ndata: shown\n\n']), ['shown', ['stream-ended']])
+  assert.deepEqual(await timeline(['data', ': x', '\n\n']), ['x', ['stream-ended']])
+})
+
+test('field names match exactly: every one-character variant of data, event and id is an unknown field', async () => {
+  const lines = [
+    ...['Xata: 1', 'dXta: 1', 'daXa: 1', 'datX: 1', 'dataX 1', 'Data: 1'],
+    ...['Xvent: t', 'eXent: t', 'evXnt: t', 'eveXt: t', 'evenX: t', 'eventX t', 'Event: t'],
+    ...['Xd: 9', 'iX: 9', 'idX9', 'Id: 9'],
+    // The same variants after a comment ending in the letter or colon that sits at the mismatched place when read
+    // backwards across the line break (an index counted the wrong way would land on it).
+    ':t', 'daXa: 2', ':a_', 'datX: 2', ':__', 'dataX 2',
+    ':e', 'evXnt: u', ':n_', 'eveXt: u', ':t__', 'evenX: u', ':___', 'eventX u',
+    ':', 'idX8',
+  ]
+  const body = `${lines.join('\n')}\ndata: end\n\n`
+  assert.deepEqual(referenceParse(bytes(body)).events, [{ type: 'message', data: 'end', lastEventId: '' }])
+  for (const chunks of [[body], Array.from(bytes(body), (b) => Uint8Array.of(b))]) {
+    const got = await dispatched(FetchEventSource, chunks)
+    assert.deepEqual(got.events, [{ type: 'message', data: 'end', lastEventId: '' }])
+  }
+  // Each variant also alone before a blank line, where a data line would be dispatched straight from the chunk.
+  for (const line of lines) {
+    const alone = await dispatched(FetchEventSource, [`${line}\n\ndata: end\n\n`])
+    assert.deepEqual(alone.events, [{ type: 'message', data: 'end', lastEventId: '' }], line)
+  }
+})
+
+test('a line held across hundreds of chunks, and an event of hundreds of lines, keep every character in order', async () => {
+  // Past 256 fragments (or data lines) the parser flattens them into blocks: 600 crosses that twice.
+  const digits = Array.from({ length: 600 }, (_, i) => String(i % 10))
+  assert.deepEqual(await timeline(['data: ', ...digits, '\n\n']), [digits.join(''), ['stream-ended']])
+  const values = Array.from({ length: 600 }, (_, i) => `v${i}`)
+  const body = values.map((value) => `data: ${value}\n`).join('') + '\n'
+  assert.deepEqual(await timeline([body]), [values.join('\n'), ['stream-ended']])
+  assert.deepEqual(await timeline(body.match(/[^]{1,7}/g)), [values.join('\n'), ['stream-ended']])
+  // The limit counts the flattened blocks too: the data is exactly `length` characters.
+  const { length } = values.join('\n')
+  assert.deepEqual(await timeline([body], { maxBufferSize: length }), [values.join('\n'), ['stream-ended']])
+  assert.deepEqual(await timeline([body], { maxBufferSize: length - 1 }), [['max-buffer-size-exceeded']])
+})
+
+test('maxBufferSize: a line or the data may reach the limit but not pass it, and nothing is dispatched after', async () => {
+  const limit = (maxBufferSize) => ({ maxBufferSize })
+  // "data:123456" is 11 characters: whole, or completed by a later chunk.
+  for (const chunks of [['data:123456\n\n'], ['data:1234', '56\n\n']]) {
+    assert.deepEqual(await timeline(chunks, limit(11)), ['123456', ['stream-ended']])
+    assert.deepEqual(await timeline(chunks, limit(10)), [['max-buffer-size-exceeded']])
+  }
+  // A held line fails as soon as it outgrows the limit, before its line break arrives.
+  assert.deepEqual(await timeline(['data: 1234'], limit(10)), [['stream-ended']])
+  assert.deepEqual(await timeline(['data: 1234', '5'], limit(10)), [['max-buffer-size-exceeded']])
+  // Data of three lines: "ab\nab\nab" is 8 characters, each line 7.
+  assert.deepEqual(await timeline(['data:ab\ndata:ab\ndata:ab\n\n'], limit(8)), ['ab\nab\nab', ['stream-ended']])
+  assert.deepEqual(await timeline(['data:ab\ndata:ab\ndata:ab\n\n'], limit(7)), [['max-buffer-size-exceeded']])
+  // The chunk completing the line that overflows also holds whole events: they are not dispatched.
+  assert.deepEqual(await timeline(['data: a\n\ndata: 1234', '5\ndata: b\n\ndata: c\n\n'], limit(10)), ['a', ['max-buffer-size-exceeded']])
+  assert.deepEqual(await timeline(['data: a\n\ndata: 12345\ndata: b\n\n'], limit(10)), ['a', ['max-buffer-size-exceeded']])
+})
+
+test('retry: only a value of ASCII digits sets the reconnection time', async () => {
+  const cases = [
+    ['retry: 1234', 1234],
+    ['retry:1234', 1234],
+    ['retry: 0909', 909],
+    ['retry: 0', 0],
+    ...['retry', 'retry:', 'retry: ', 'retry: 5x', 'retry: x5', 'retry: 1/', 'retry: 9:', 'retry: -5', 'retry:  5', 'retry: 5 ', 'retry: 1.5'].map(
+      (line) => [`retry: 1234\n${line}`, 1234],
+    ),
+  ]
+  for (const [lines, delay] of cases) {
+    // The first reconnect after a stream that delivered an event waits exactly the reconnection time.
+    const delays = []
+    let scheduled
+    const reconnecting = new Promise((resolve) => (scheduled = resolve))
+    globalThis.setTimeout = (fn, ms) => {
+      delays.push(ms)
+      scheduled()
+      return realSetTimeout(() => {}, 0)
+    }
+    const source = new FetchEventSource('http://stream.test/', { fetch: memoryFetch([{ chunks: [`${lines}\ndata: x\n\n`] }]) })
+    let guard
+    try {
+      await new Promise((resolve, reject) => {
+        reconnecting.then(resolve)
+        guard = realSetTimeout(() => reject(new Error(`${JSON.stringify(lines)}: no reconnect scheduled`)), 2000)
+      })
+    } finally {
+      clearTimeout(guard)
+      source.close()
+      globalThis.setTimeout = realSetTimeout
+    }
+    assert.deepEqual(delays, [delay], JSON.stringify(lines))
+  }
 })
 
 // ---- property test ----------------------------------------------------------------------------------------------

@@ -369,6 +369,54 @@ for (const [stepName, makeStep] of Object.entries(STEPS)) {
   }
 }
 
+// The one awaited step the table above leaves out, since an open connection has already dispatched `open`: a read
+// of the body. A custom fetch's body need not heed the aborted signal, so it can still end or fail afterwards.
+for (const ending of ['ends', 'fails', 'sends an event and ends']) {
+  test(`close() while a body read is pending, which then ${ending}: CLOSED stays, nothing more dispatched, no further request`, async () => {
+    let body
+    const fetch = memoryFetch([])
+    const source = new FetchEventSource('http://pinned.test/', {
+      retry: { initialDelay: 0 },
+      fetch: async (input, init) => {
+        await fetch(input, init)
+        const stream = new ReadableStream({ start: (controller) => (body = controller) })
+        return new Response(stream, { headers: { 'content-type': 'text/event-stream' } })
+      },
+    })
+    opened.add(source)
+    const seen = []
+    for (const type of ['open', 'message', 'error']) source.addEventListener(type, (e) => seen.push(e.code === undefined ? type : `${type} ${e.code}`))
+    await within(new Promise((resolve) => source.addEventListener('open', resolve)), 'the open')
+    body.enqueue(new TextEncoder().encode('data: a\n\n'))
+    await within(new Promise((resolve) => source.addEventListener('message', resolve)), 'the message')
+    source.close()
+    if (ending === 'fails') body.error(new TypeError('terminated'))
+    else {
+      if (ending !== 'ends') body.enqueue(new TextEncoder().encode('data: late\n\n'))
+      body.close()
+    }
+    await new Promise((resolve) => realSetTimeout(resolve, 20))
+    assert.deepEqual([seen, source.readyState, fetch.requests.length], [['open', 'message'], FetchEventSource.CLOSED, 1])
+  })
+}
+
+// shouldRetry is user code that runs after the attempt failed and before the source decides what follows.
+for (const [name, verdict] of Object.entries({ true: () => true, false: () => false, 'a delay': () => 0, 'a throw': () => { throw new Error('after close') } })) {
+  test(`close() inside shouldRetry is final whatever it then returns (${name}): CLOSED stays, no error, no further request`, async () => {
+    let calls = 0
+    const source = new FetchEventSource('http://pinned.test/', {
+      fetch: async () => (calls++, Promise.reject(new TypeError('refused'))),
+      retry: { initialDelay: 0, shouldRetry: () => (source.close(), verdict()) },
+    })
+    opened.add(source)
+    const seen = []
+    source.onerror = (event) => seen.push([event.code, source.readyState])
+    await until(() => calls > 0, 'the attempt')
+    await new Promise((resolve) => realSetTimeout(resolve, 30))
+    assert.deepEqual([seen, source.readyState, calls], [[], FetchEventSource.CLOSED, 1])
+  })
+}
+
 test('a non-HTTP(S) URL with a custom fetch: the fetch is never called, CLOSED with unsupported-scheme', async () => {
   let calls = 0
   const source = new FetchEventSource('data:text/event-stream,data%3A%20a%0A%0A', { fetch: async () => (calls++, new Response('')) })
@@ -391,6 +439,44 @@ test('a for await loop over a source that fails for good rejects with a FetchEve
   )
 })
 
+/** A source that delivers data 1 and 2, then fails for good on its reconnect (404), and the moment it has. */
+function failingAfterTwoEvents() {
+  const source = new FetchEventSource('http://pinned.test/', {
+    fetch: memoryFetch([{ chunks: ['data: 1\n\ndata: 2\n\n'] }, { status: 404 }]),
+    retry: { initialDelay: 0 },
+  })
+  opened.add(source)
+  const failed = within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the failure')
+  return { source, failed }
+}
+
+test('an iterator read after its source failed: the buffered events, then the failure once, then done', async () => {
+  const { source, failed } = failingAfterTwoEvents()
+  const iterator = source[Symbol.asyncIterator]()
+  assert.equal(iterator[Symbol.asyncIterator](), iterator, 'an iterator is its own iterable, for for await')
+  await failed
+  assert.deepEqual([(await iterator.next()).value.data, (await iterator.next()).value.data], ['1', '2'])
+  await assert.rejects(iterator.next(), (error) => error instanceof FetchEventSourceError && error.code === 404)
+  assert.deepEqual(await iterator.next(), { value: undefined, done: true })
+})
+
+test('after return(), an iterator is done: its buffered events and an unreported failure are dropped', async () => {
+  const { source, failed } = failingAfterTwoEvents()
+  const iterator = source[Symbol.asyncIterator]()
+  await failed
+  assert.deepEqual(await iterator.return(), { value: undefined, done: true })
+  assert.deepEqual(await iterator.next(), { value: undefined, done: true })
+
+  // And on a live source, where return() is what ends the iterator.
+  const live = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks: ['data: 1\n\ndata: 2\n\n'] }]) })
+  opened.add(live)
+  const liveIterator = live[Symbol.asyncIterator]()
+  assert.equal((await within(liveIterator.next(), 'the first event')).value.data, '1')
+  await liveIterator.return()
+  assert.equal(live.readyState, FetchEventSource.CLOSED)
+  assert.deepEqual(await within(liveIterator.next(), 'done after return()', 1000), { value: undefined, done: true })
+})
+
 test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as in seconds', async () => {
   const delays = []
   globalThis.setTimeout = (fn, ms, ...args) => {
@@ -410,4 +496,125 @@ test('Retry-After as an HTTP date is honoured (capped by maxDelay), as well as i
   assert.equal(delays.length, 3)
   assert.ok(delays[0] > 3000 && delays[0] <= 5000, `HTTP date: ${delays[0]} ms`)
   assert.deepEqual(delays.slice(1), [2000, 60_000])
+})
+
+test('the heartbeat, exactly: armed for heartbeatTimeout, re-armed for what is left after the response or data, due when exactly that long idle', async () => {
+  const realNow = Date.now
+  const realClear = globalThis.clearTimeout
+  let now = 1_000_000
+  const timers = []
+  Date.now = () => now
+  globalThis.setTimeout = (fn, ms) => timers.push({ fn, ms })
+  globalThis.clearTimeout = () => {}
+  try {
+    let body
+    const source = new FetchEventSource('http://pinned.test/', {
+      heartbeatTimeout: 1000,
+      fetch: async () => {
+        now += 500 // the response headers take 500 ms: silence is counted from them on
+        return new Response(new ReadableStream({ start: (controller) => (body = controller) }), { headers: { 'content-type': 'text/event-stream' } })
+      },
+    })
+    opened.add(source)
+    await within(new Promise((resolve) => (source.onopen = resolve)), 'the open')
+    now += 500
+    timers[0].fn() // 500 ms since the response: 500 to go
+    now += 200
+    body.enqueue(new TextEncoder().encode('data: a\n\n'))
+    await within(new Promise((resolve) => (source.onmessage = resolve)), 'the message')
+    now += 300
+    timers[1].fn() // 300 ms since the data: 700 to go
+    assert.equal(source.readyState, FetchEventSource.OPEN)
+    now += 700
+    const errors = []
+    source.onerror = (event) => errors.push([event.code, event.message, source.readyState])
+    timers[2].fn() // exactly 1000 ms idle: due
+    assert.deepEqual(errors, [['heartbeat-timeout', 'No data received for 1000 ms', FetchEventSource.CONNECTING]])
+    // Then the reconnection time: the connection delivered an event, so no backoff.
+    assert.deepEqual(timers.map((timer) => timer.ms), [1000, 500, 700, 3000])
+    source.close()
+  } finally {
+    Date.now = realNow
+    globalThis.clearTimeout = realClear
+  }
+})
+
+test('a leading BOM split across chunks, or after an empty chunk, is still the one BOM removed', async () => {
+  const first = async (chunks) => {
+    const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks }]) })
+    opened.add(source)
+    const event = await within(new Promise((resolve) => (source.onmessage = resolve)), 'the message')
+    source.close()
+    return event.data
+  }
+  const rest = new TextEncoder().encode('data: x\n\n')
+  assert.equal(await first([new Uint8Array([0xef]), new Uint8Array([0xbb, 0xbf, ...rest])]), 'x')
+  assert.equal(await first([new Uint8Array(0), '\ufeffdata: y\n\n']), 'y')
+})
+
+test('handler attributes: a value that is not a function reads back as null and takes no place among the listeners', async () => {
+  const source = new FetchEventSource('http://pinned.test/', { fetch: memoryFetch([{ chunks: ['data: a\n\n'] }]) })
+  opened.add(source)
+  source.onmessage = 'not a function'
+  assert.equal(source.onmessage, null)
+  source.onmessage = null
+  const order = []
+  source.addEventListener('message', () => order.push('listener'))
+  // The attribute's place is fixed by the first function assigned, after the listener.
+  source.onmessage = () => order.push('attribute')
+  await within(
+    new Promise((resolve) => source.addEventListener('message', () => resolve(undefined))),
+    'the message',
+  )
+  // Null gives the place up: the next function takes a new one, after the listeners added meanwhile.
+  source.onmessage = null
+  assert.equal(source.onmessage, null)
+  source.addEventListener('message', () => order.push('later listener'))
+  source.onmessage = () => order.push('new attribute')
+  source.dispatchEvent(new MessageEvent('message', { data: 'b' }))
+  source.close()
+  assert.deepEqual(order, ['listener', 'attribute', 'listener', 'later listener', 'new attribute'])
+})
+
+test('the constants on the prototype are read-only, enumerable and not configurable, as WebIDL constants are', () => {
+  for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]]) {
+    assert.deepEqual(Object.getOwnPropertyDescriptor(FetchEventSource.prototype, name), { value, writable: false, enumerable: true, configurable: false }, name)
+  }
+})
+
+test("a relative URL resolves against the document's base URL, or else the location (a worker's), as in a browser", () => {
+  const scope = globalThis
+  const urlOf = (relative) => {
+    const source = new FetchEventSource(relative, { fetch: memoryFetch([]) })
+    source.close()
+    return source.url
+  }
+  try {
+    scope.location = { href: 'http://worker.test/dir/worker.js' }
+    assert.equal(urlOf('feed?x=1'), 'http://worker.test/dir/feed?x=1')
+    scope.document = { baseURI: 'http://page.test/base/' }
+    assert.equal(urlOf('feed'), 'http://page.test/base/feed')
+  } finally {
+    delete scope.location
+    delete scope.document
+  }
+})
+
+test('a Retry-After that is neither delay-seconds nor an HTTP date is ignored; one padded with other whitespace still counts', async () => {
+  const delays = []
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    delays.push(ms)
+    return realSetTimeout(fn, 0, ...args)
+  }
+  // Headers strip HTTP whitespace (space, tab); a no-break space is left for the library to trim.
+  const responses = ['soon', '5s', 'x5', '\u00a05\u00a0'].map((value) => ({ status: 503, headers: { 'retry-after': value } }))
+  const source = new FetchEventSource('http://pinned.test/', {
+    fetch: memoryFetch(responses),
+    retry: { shouldRetry: () => true, initialDelay: 1000, jitter: 0, maxAttempts: 5 },
+  })
+  opened.add(source)
+  await within(new Promise((resolve) => source.addEventListener('error', () => source.readyState === FetchEventSource.CLOSED && resolve(undefined))), 'the end')
+  globalThis.setTimeout = realSetTimeout
+  // The backoff (1000 doubling) for the three unreadable values, then the 5 s the server asked for.
+  assert.deepEqual(delays, [1000, 2000, 4000, 5000])
 })

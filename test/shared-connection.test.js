@@ -83,6 +83,20 @@ const message = (data, id, type = 'message') => [type, data, id, origin, OPEN]
 /** The messages `label`'s sources posted with type `t`. @param {string} label @param {string} t */
 const posted = (label, t) => browser.channels.posted.filter((m) => m.from === label && m.data.t === t)
 
+/** Every message posted on the channel, in order, as [context, message]. */
+const channel = () => browser.channels.posted.map((m) => [m.from, m.data])
+
+/** What crypto.randomUUID() makes: the terms of leaders. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** The `message` of every error `source` dispatches from now on, in order. @param {FetchEventSource} source */
+function errorMessages(source) {
+  /** @type {string[]} */
+  const messages = []
+  source.addEventListener('error', (event) => messages.push(event.message))
+  return messages
+}
+
 /** Waits until every message posted has been delivered (and every hello answered). */
 const quiet = () => until(() => browser.channels.inFlight.length === 0, 'every message delivered')
 
@@ -145,6 +159,60 @@ test('three sources with one key: one request; each gets open and every event in
   assert.deepEqual(d.log, [['open', OPEN]])
   assert.deepEqual(await d.source.sharedStatus(), { key: 'prices', leader: false, sources: 4, contexts: 3 })
   assert.equal(calls.length, 1)
+})
+
+test('what the channel carries, exactly: hello; the leader\'s lead, state, open, retry, event, id, each error with the state it leaves, and bye', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const init = { shared: 'k', fetch, decodeBase64: true, retry: { initialDelay: 700 } }
+  browser.locks.manual = true
+  const a = open(A, init)
+  await until(() => browser.locks.grants.length === 1, "A's lock granted")
+  assert.deepEqual(channel(), [['A', { t: 'hello' }]])
+  assert.equal(browser.grant(), 1)
+  // A free lock had no holder a moment ago: A leads at once, under a term of its own.
+  const term = posted('A', 'lead')[0]?.data.term
+  assert.match(term, UUID)
+  browser.locks.manual = false
+  const first = await call(1)
+  const b = open(B, init)
+  await queued('k', 1)
+  await quiet()
+  // Only the leader answers a hello: B, following, says nothing to C's.
+  const c = open(C, init)
+  await queued('k', 2)
+  await quiet()
+  const errors = errorMessages(a.source)
+  const stream = first.respond()
+  stream.send('retry: 20\nid: 1\ndata: b25l\n\nid: 2\n\ndata: !!!\n\n')
+  await until(() => c.log.length === 3, 'open, event 1 and the invalid-base64 error at C')
+  stream.end()
+  const second = await call(2)
+  second.respond(404)
+  await until(() => c.source.readyState === CLOSED && b.source.readyState === CLOSED, 'B and C closed with A')
+  assert.equal(errors.length, 3)
+  const name = 'fetch-eventsource:k'
+  assert.ok(browser.channels.posted.every((m) => m.name === name))
+  assert.deepEqual(channel(), [
+    ['A', { t: 'hello' }],
+    ['A', { t: 'lead', term }],
+    ['B', { t: 'hello' }],
+    ['A', { t: 'state', term, readyState: CONNECTING, lastEventId: '', origin: '', retry: 700 }],
+    ['C', { t: 'hello' }],
+    ['A', { t: 'state', term, readyState: CONNECTING, lastEventId: '', origin: '', retry: 700 }],
+    ['A', { t: 'open', term, origin }],
+    ['A', { t: 'retry', term, ms: 20 }],
+    ['A', { t: 'event', term, type: 'message', data: 'one', lastEventId: '1', origin }],
+    ['A', { t: 'id', term, lastEventId: '2' }],
+    ['A', { t: 'error', term, code: 'invalid-base64', message: errors[0], readyState: OPEN, lastEventId: '2', origin }],
+    ['A', { t: 'error', term, code: 'stream-ended', message: 'The server ended the stream', readyState: CONNECTING, lastEventId: '2', origin }],
+    ['A', { t: 'error', term, code: 404, message: errors[2], readyState: CLOSED, lastEventId: '2', origin }],
+    ['A', { t: 'bye', term }],
+  ])
+  assert.equal(errors[0], 'Event data is not valid base64 (event type "message")')
+  const expected = [['open', OPEN], message('one', '1'), ['error', 'invalid-base64', OPEN], ['error', 'stream-ended', CONNECTING], ['error', 404, CLOSED]]
+  for (const s of [a, b, c]) assert.deepEqual(s.log, expected)
+  assert.equal(calls.length, 2)
 })
 
 // ---- handovers -------------------------------------------------------------------------------------------------
@@ -270,6 +338,198 @@ test('the holder closes during the settle wait: it never leads, and the next hol
   assert.equal(calls.length, 2)
 })
 
+test('a takeover by a source that never heard the old leader (its hello unanswered): it tells the open ones to reconnect', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const stream = (await call(1)).respond()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => a.log.length === 2, 'event 1 at A')
+  browser.channels.manual = true
+  const b = open(B, { shared: 'k', fetch })
+  await queued('k', 1)
+  const c = open(C, { shared: 'k', fetch })
+  await queued('k', 2)
+  const heard = errorMessages(c.source)
+  // C's hello reaches A and B; A's state reaches C only: C is open, B has heard nothing from A.
+  assert.equal(browser.deliver((item) => item.from === C), 2)
+  assert.equal(browser.deliver((item) => item.data.t === 'state' && item.to.context === C), 1)
+  assert.deepEqual(c.log, [['open', OPEN]])
+  browser.locks.manual = true
+  browser.crash(A)
+  a.source.close()
+  await until(() => browser.locks.grants.length === 1, 'the lock freed for B')
+  assert.equal(browser.grant(), 1)
+  assert.equal(posted('B', 'lead').length, 0)
+  const second = await call(2)
+  // B resumes from what it knows: nothing. C, open on the old connection, must reconnect with it.
+  assert.equal(second.lastEventId, null)
+  const term = posted('B', 'lead')[0]?.data.term
+  assert.match(term, UUID)
+  const takeover = 'The context that held the shared connection left; this one takes over'
+  assert.deepEqual(posted('B', 'error').map((m) => m.data), [
+    { t: 'error', term, code: 'connection-lost', message: takeover, readyState: CONNECTING, lastEventId: '', origin: '' },
+  ])
+  // A's state to B, of an ended term, is dropped; B's lead and error reach C.
+  assert.equal(browser.deliver(), 3)
+  assert.deepEqual(b.log, [])
+  assert.deepEqual(c.log, [['open', OPEN], ['error', 'connection-lost', CONNECTING]])
+  assert.deepEqual(heard, [takeover])
+  browser.channels.manual = false
+  second.respond().send('id: 2\ndata: two\n\n')
+  await until(() => b.log.length === 2 && c.log.length === 4, 'open and event 2 at B and C')
+  assert.deepEqual(b.log, [['open', OPEN], message('two', '2')])
+  assert.deepEqual(c.log, [['open', OPEN], ['error', 'connection-lost', CONNECTING], ['open', OPEN], message('two', '2')])
+  assert.equal(calls.length, 2)
+})
+
+test('a takeover from a leader that never opened: no error anywhere, the new leader connects and everyone opens once', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const first = await call(1)
+  const b = open(B, { shared: 'k', fetch })
+  await queued('k', 1)
+  const c = open(C, { shared: 'k', fetch })
+  await queued('k', 2)
+  await quiet()
+  browser.locks.manual = true
+  a.source.close()
+  assert.equal(first.signal.aborted, true)
+  await until(() => browser.locks.grants.length === 1 && browser.channels.inFlight.length === 0, 'the lock freed for B, the bye delivered')
+  assert.equal(browser.grant(), 1)
+  const term = posted('B', 'lead')[0]?.data.term
+  assert.match(term, UUID)
+  const second = await call(2)
+  assert.equal(second.lastEventId, null)
+  second.respond().send('id: 1\ndata: one\n\n')
+  await until(() => b.log.length === 2 && c.log.length === 2, 'open and event 1 at B and C')
+  for (const s of [b, c]) assert.deepEqual(s.log, [['open', OPEN], message('one', '1')])
+  assert.deepEqual(a.log, [])
+  assert.deepEqual(posted('B', 'error'), [])
+  assert.deepEqual(posted('B', 'open').map((m) => m.data), [{ t: 'open', term, origin }])
+  assert.equal(calls.length, 2)
+})
+
+test('a bye that arrives while the new holder waits for stragglers: it leads at once, and only once', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  // B's own reconnection time: its next attempt comes well after the settle delay would have run out.
+  const init = { shared: 'k', fetch, retry: { initialDelay: SETTLE_MS + 100 } }
+  const a = open(A, init)
+  const stream = (await call(1)).respond()
+  const b = open(B, init)
+  await queued('k', 1)
+  const c = open(C, init)
+  await queued('k', 2)
+  await quiet()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => b.log.length === 2 && c.log.length === 2, 'event 1 at B and C')
+  browser.channels.manual = true
+  browser.locks.manual = true
+  a.source.close()
+  await until(() => browser.locks.grants.length === 1, 'the lock freed for B')
+  // The browser grants the lock before it delivers A's bye: B waits.
+  assert.equal(browser.grant(), 1)
+  assert.deepEqual(await b.source.sharedStatus(), { key: 'k', leader: true, sources: 2, contexts: 2 })
+  assert.equal(posted('B', 'lead').length, 0)
+  assert.equal(browser.deliver((item) => item.data.t === 'bye'), 2)
+  const term = posted('B', 'lead')[0]?.data.term
+  assert.match(term, UUID)
+  const takeover = 'The context that held the shared connection left; this one takes over'
+  assert.deepEqual(posted('B', 'error').map((m) => m.data), [
+    { t: 'error', term, code: 'connection-lost', message: takeover, readyState: CONNECTING, lastEventId: '1', origin },
+  ])
+  browser.channels.manual = false
+  browser.deliver()
+  const second = await call(2)
+  assert.equal(second.lastEventId, '1')
+  const stream2 = second.respond()
+  stream2.send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 5, 'open and event 2 at C')
+  stream2.end()
+  // The next attempt, SETTLE_MS + 100 ms later: had the settle timer survived the bye, B would have led again by now.
+  const third = await call(3)
+  assert.equal(third.lastEventId, '2')
+  assert.equal(posted('B', 'lead').length, 1)
+  const expected = [
+    ['open', OPEN],
+    message('one', '1'),
+    ['error', 'connection-lost', CONNECTING],
+    ['open', OPEN],
+    message('two', '2'),
+    ['error', 'stream-ended', CONNECTING],
+  ]
+  assert.deepEqual(b.log, expected)
+  await until(() => c.log.length === 6, 'the stream-ended error at C')
+  assert.deepEqual(c.log, expected)
+  assert.equal(calls.length, 3)
+})
+
+test('a new term starts afresh: the bye of the one before does not spare the next holder its settle wait', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const stream = (await call(1)).respond()
+  const b = open(B, { shared: 'k', fetch })
+  await queued('k', 1)
+  const c = open(C, { shared: 'k', fetch })
+  await queued('k', 2)
+  await quiet()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => c.log.length === 2, 'event 1 at C')
+  a.source.close()
+  const second = await call(2)
+  const stream2 = second.respond()
+  stream2.send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 5, 'the handover at C, then open and event 2')
+  // C heard A's bye, then B's lead. B crashes without a bye.
+  browser.locks.manual = true
+  browser.crash(B)
+  b.source.close()
+  assert.equal(browser.grant(), 1)
+  assert.equal(posted('C', 'lead').length, 0)
+  const granted = performance.now()
+  const third = await call(3)
+  const waited = performance.now() - granted
+  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
+  assert.equal(third.lastEventId, '2')
+  assert.equal(posted('C', 'lead').length, 1)
+  assert.equal(calls.length, 3)
+})
+
+test('a follower that rejoins starts afresh: a bye it heard before it left does not spare it the settle wait later', async () => {
+  const { calls, call, B, C, a, b, c } = await leaderAndTwoFollowers()
+  browser.channels.manual = true
+  a.source.close()
+  // C hears A's bye, and leaves (frozen) before B's lead reaches it.
+  assert.equal(browser.deliver((item) => item.to.context === C), 1)
+  C.freeze()
+  browser.channels.manual = false
+  browser.deliver()
+  const second = await call(2)
+  const stream2 = second.respond()
+  await until(() => b.log.length === 4, 'B open on its own connection')
+  C.resume()
+  await until(() => c.log.length === 3, 'C opens again')
+  await queued('k', 1)
+  stream2.send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 4, 'event 2 at C')
+  // B dies without a bye: C, holding the lock next, waits for B's stragglers.
+  browser.locks.manual = true
+  browser.crash(B)
+  b.source.close()
+  assert.equal(browser.grant(), 1)
+  assert.equal(posted('C', 'lead').length, 0)
+  const granted = performance.now()
+  const third = await call(3)
+  const waited = performance.now() - granted
+  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
+  assert.equal(third.lastEventId, '2')
+  assert.deepEqual(c.log, [['open', OPEN], message('one', '1'), ['open', OPEN], message('two', '2'), ['error', 'connection-lost', CONNECTING]])
+  assert.equal(calls.length, 3)
+})
+
 // ---- joining a running connection ------------------------------------------------------------------------------
 
 test('a late joiner: the state answer opens it, with the connection\'s lastEventId and reconnection time', async () => {
@@ -354,6 +614,118 @@ test('a late joiner whose hello is unanswered: an invalid-base64 error that outr
   assert.deepEqual(l.log.at(-1), message('three', '3'))
   assert.equal(calls.length, 1)
 })
+
+test("another script's messages on the channel: a follower ignores what is not the leader's, the leader answers only hellos", async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B, X] = ['A', 'B', 'X'].map((label) => browser.context(label))
+  const a = open(A, { shared: 'k', fetch })
+  const stream = (await call(1)).respond()
+  stream.send('id: 1\ndata: one\n\n')
+  await until(() => a.log.length === 2, 'event 1 at A')
+  const other = X.run(() => new BroadcastChannel('fetch-eventsource:k'))
+  try {
+    // The leader follows no one: a lead and events under another term change nothing for it.
+    other.postMessage({ t: 'lead', term: 'forged' })
+    other.postMessage({ t: 'event', term: 'forged', type: 'message', data: 'forged', lastEventId: '9', origin })
+    other.postMessage({ t: 'error', term: 'forged', code: 404, message: 'forged', readyState: CLOSED, lastEventId: '9', origin })
+    await quiet()
+    assert.deepEqual(a.log, [['open', OPEN], message('one', '1')])
+    assert.deepEqual([a.source.readyState, a.source.lastEventId], [OPEN, '1'])
+
+    // B's hello is not answered yet: it has no term, and takes none from a message without a string term.
+    browser.channels.manual = true
+    const b = open(B, { shared: 'k', fetch })
+    await queued('k', 1)
+    for (const junk of [null, undefined, 'open', 42, { t: 'open', origin: 'http://forged.test' }, { t: 'open', term: 7, origin: 'http://forged.test' }]) {
+      other.postMessage(junk)
+    }
+    assert.equal(browser.deliver((item) => item.from === X && item.to.context === B), 6)
+    assert.deepEqual([b.log, b.source.readyState], [[], CONNECTING])
+    browser.channels.manual = false
+    browser.deliver()
+    await until(() => b.log.length === 1, "B opens on the leader's state")
+    stream.send('id: 2\ndata: two\n\n')
+    await until(() => b.log.length === 2, 'event 2 at B')
+    assert.deepEqual(b.log, [['open', OPEN], message('two', '2')])
+    assert.deepEqual(a.log, [['open', OPEN], message('one', '1'), message('two', '2')])
+    // The one hello the leader answered besides B's: none. The other script sent none.
+    assert.equal(posted('A', 'state').length, 1)
+    assert.equal(calls.length, 1)
+  } finally {
+    other.close()
+  }
+})
+
+test('closed between the grant of its lock and its callback: it neither leads nor keeps the lock', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+  browser.locks.manual = true
+  const a = open(A, { shared: 'k', fetch })
+  await until(() => browser.locks.grants.length === 1, "A's lock granted")
+  a.source.close()
+  assert.equal(browser.grant(), 1)
+  await until(() => browser.remains().held.length === 0, "A's lock released")
+  assert.deepEqual(posted('A', 'lead'), [])
+  // The lock is free: the next source leads at once.
+  browser.locks.manual = false
+  const b = open(B, { shared: 'k', fetch })
+  const first = await call(1)
+  assert.deepEqual(await b.source.sharedStatus(), { key: 'k', leader: true, sources: 1, contexts: 1 })
+  first.respond().send('data: x\n\n')
+  await until(() => b.log.length === 2, 'B open')
+  assert.equal(calls.length, 1)
+})
+
+test('a follower frozen and resumed leaves the queue and rejoins it as a follower, without a connection of its own', async () => {
+  const { calls, B, a, b, c, stream } = await leaderAndTwoFollowers()
+  B.freeze()
+  assert.deepEqual([b.source.readyState, b.log.length], [CONNECTING, 2])
+  await until(() => browser.lockSnapshot().pending.length === 1, "B's request gone from the queue")
+  assert.deepEqual(browser.lockSnapshot(), { held: ['fetch-eventsource:k@A'], pending: ['fetch-eventsource:k@C'] })
+  assert.deepEqual(await b.source.sharedStatus(), { key: 'k', leader: false, sources: 2, contexts: 2 })
+  stream.send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 3, 'event 2 at C')
+  B.resume()
+  await until(() => b.log.length === 3, 'B opens again')
+  await queued('k', 2)
+  assert.deepEqual(b.log, [['open', OPEN], message('one', '1'), ['open', OPEN]])
+  assert.equal(b.source.lastEventId, '2')
+  assert.deepEqual(browser.lockSnapshot(), { held: ['fetch-eventsource:k@A'], pending: ['fetch-eventsource:k@C', 'fetch-eventsource:k@B'] })
+  stream.send('id: 3\ndata: three\n\n')
+  await until(() => b.log.length === 4 && c.log.length === 4, 'event 3 at B and C')
+  assert.deepEqual(b.log.at(-1), message('three', '3'))
+  assert.deepEqual(a.log, [['open', OPEN], message('one', '1'), message('two', '2'), message('three', '3')])
+  assert.equal(calls.length, 1)
+  // B left no trace while away: it never spoke but for its two hellos.
+  assert.deepEqual(browser.channels.posted.filter((m) => m.from === 'B').map((m) => m.data), [{ t: 'hello' }, { t: 'hello' }])
+})
+
+for (const { name, junior, lastEventId } of [
+  // An event is dropped before its id is taken; an error's id is taken first, as the leader's was.
+  { name: 'an event', junior: 'id: 2\ndata: two\n\n', lastEventId: '' },
+  { name: 'an invalid-base64 error', junior: 'id: 2\ndata: !!!\n\n', lastEventId: '2' },
+]) {
+  test(`an open handler that closes a late joiner, opened by ${name} that outran the state: nothing more is dispatched`, async () => {
+    const { fetch, calls, call } = drivenFetch()
+    const [A, L] = ['A', 'L'].map((label) => browser.context(label))
+    const a = open(A, { shared: 'k', fetch, decodeBase64: true })
+    const stream = (await call(1)).respond()
+    stream.send('id: 1\ndata: b25l\n\n')
+    await until(() => a.log.length === 2, 'event 1 at A')
+    browser.channels.manual = true
+    const l = open(L, { shared: 'k', fetch, decodeBase64: true })
+    l.source.addEventListener('open', () => l.source.close())
+    await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
+    stream.send(junior)
+    await until(() => a.log.length === 3, 'event 2 at A')
+    assert.equal(browser.deliver((item) => item.to.context === L), 1)
+    assert.deepEqual(l.log, [['open', OPEN]])
+    assert.deepEqual([l.source.readyState, l.source.lastEventId], [CLOSED, lastEventId])
+    browser.channels.manual = false
+    browser.deliver()
+    assert.equal(calls.length, 1)
+  })
+}
 
 // ---- what the leader passes on besides events ------------------------------------------------------------------
 
@@ -483,6 +855,147 @@ for (const { name, refuse } of [
   })
 }
 
+test('sources without shared, in a browser that could share: each has its own connection, and the channel stays silent', async () => {
+  const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+  const fa = drivenFetch()
+  const fb = drivenFetch()
+  const a = open(A, { fetch: fa.fetch })
+  const b = open(B, { fetch: fb.fetch, shared: false })
+  const [ca, cb] = await Promise.all([fa.call(1), fb.call(1)])
+  ca.respond().send('data: a\n\n')
+  cb.respond().send('data: b\n\n')
+  await until(() => a.log.length === 2 && b.log.length === 2, 'each source opens on its own')
+  assert.equal(await a.source.sharedStatus(), null)
+  assert.equal(await b.source.sharedStatus(), null)
+  assert.deepEqual(browser.channels.posted, [])
+  assert.deepEqual(browser.remains(), { channels: [], held: [], pending: [], grants: 0, inFlight: 0 })
+})
+
+/**
+ * Replaces a global (one the stand-in or the runtime defines) until the returned function puts it back.
+ * @param {string} name @param {unknown} value
+ */
+function replaceGlobal(name, value) {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, name)
+  Object.defineProperty(globalThis, name, { configurable: true, enumerable: true, writable: true, value })
+  return () => {
+    if (descriptor === undefined) delete (/** @type {any} */ (globalThis))[name]
+    else Object.defineProperty(globalThis, name, descriptor)
+  }
+}
+
+/**
+ * Runs `fn` synchronously with a global replaced.
+ * @template T
+ * @param {string} name @param {unknown} value @param {() => T} fn
+ * @returns {T}
+ */
+function withGlobal(name, value, fn) {
+  const restore = replaceGlobal(name, value)
+  try {
+    return fn()
+  } finally {
+    restore()
+  }
+}
+
+for (const { name, global, value } of [
+  { name: 'Deno (which has both APIs)', global: 'Deno', value: {} },
+  { name: 'a browser without BroadcastChannel', global: 'BroadcastChannel', value: undefined },
+  { name: 'a browser without Web Locks (an insecure context)', global: 'navigator', value: { onLine: true } },
+  { name: 'a browser whose navigator.locks has no request()', global: 'navigator', value: { onLine: true, locks: {} } },
+]) {
+  test(`shared is off in ${name}: each source connects on its own, and sharedStatus() is null from the start`, async () => {
+    const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+    const fa = drivenFetch()
+    const fb = drivenFetch()
+    // Replaced while the sources are created and start (in the microtask after their constructors).
+    const restore = replaceGlobal(global, value)
+    /** @type {ReturnType<typeof open>[]} */
+    let created
+    /** @type {Promise<unknown>[]} */
+    let statuses
+    try {
+      created = [open(A, { shared: 'k', fetch: fa.fetch }), open(B, { shared: 'k', fetch: fb.fetch })]
+      statuses = created.map((s) => s.source.sharedStatus())
+      await Promise.resolve()
+    } finally {
+      restore()
+    }
+    const [a, b] = created
+    assert.deepEqual(await Promise.all(statuses), [null, null])
+    const [ca, cb] = await Promise.all([fa.call(1), fb.call(1)])
+    ca.respond().send('data: a\n\n')
+    cb.respond().send('data: b\n\n')
+    await until(() => a.log.length === 2 && b.log.length === 2, 'each source opens on its own')
+    assert.deepEqual([await a.source.sharedStatus(), await b.source.sharedStatus()], [null, null])
+    assert.deepEqual(browser.channels.posted, [])
+  })
+}
+
+for (const { name, value } of [
+  { name: 'no process global at all', value: undefined },
+  { name: "a bundler's process polyfill (no versions)", value: { env: {} } },
+]) {
+  test(`a browser with ${name} shares`, async () => {
+    const { fetch, calls, call } = drivenFetch()
+    const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+    const [a, b] = withGlobal('process', value, () => [open(A, { shared: 'k', fetch }), open(B, { shared: 'k', fetch })])
+    const first = await call(1)
+    await queued('k', 1)
+    await quiet()
+    first.respond().send('data: x\n\n')
+    await until(() => a.log.length === 2 && b.log.length === 2, 'A and B open, one event')
+    assert.deepEqual(await b.source.sharedStatus(), { key: 'k', leader: false, sources: 2, contexts: 2 })
+    assert.equal(calls.length, 1)
+  })
+}
+
+test("sharedStatus() reads the lock manager as it finds it: a refused query is null, a missing one or missing lists count nothing", async () => {
+  const { fetch, call } = drivenFetch()
+  const a = open(browser.context('A'), { shared: 'k', fetch })
+  await call(1)
+  const real = /** @type {any} */ (globalThis).navigator
+  /** @param {object | undefined} locks */
+  const statusWith = (locks) => withGlobal('navigator', { onLine: true, locks }, () => a.source.sharedStatus())
+  const request = real.locks.request
+  const refused = statusWith({ request, query: () => Promise.reject(new DOMException('The operation is insecure.', 'SecurityError')) })
+  const throwing = statusWith({ request, query: () => { throw new DOMException('The operation is insecure.', 'SecurityError') } })
+  const noQuery = statusWith({ request })
+  const noLists = statusWith({ request, query: async () => ({}) })
+  const gone = statusWith(undefined)
+  const nothing = { key: 'k', leader: true, sources: 0, contexts: 0 }
+  assert.deepEqual(await Promise.all([refused, throwing, noQuery, noLists, gone]), [null, null, nothing, nothing, nothing])
+  assert.deepEqual(await a.source.sharedStatus(), { key: 'k', leader: true, sources: 1, contexts: 1 })
+})
+
+test('without crypto.randomUUID (Chromium 69 to 91 had Web Locks before it), a term is the time and a random number', async () => {
+  const { fetch, call } = drivenFetch()
+  const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+  browser.locks.manual = true
+  const a = open(A, { shared: 'k', fetch })
+  await until(() => browser.locks.grants.length === 1, "A's lock granted")
+  const [now, random] = [Date.now, Math.random]
+  const at = now()
+  Date.now = () => at
+  Math.random = () => 0.25
+  try {
+    withGlobal('crypto', undefined, () => browser.grant())
+  } finally {
+    Date.now = now
+    Math.random = random
+  }
+  assert.deepEqual(posted('A', 'lead').map((m) => m.data), [{ t: 'lead', term: `${at}-0.25` }])
+  browser.locks.manual = false
+  const first = await call(1)
+  const b = open(B, { shared: 'k', fetch })
+  await queued('k', 1)
+  await quiet()
+  first.respond().send('data: x\n\n')
+  await until(() => b.log.length === 2, 'B follows that term')
+  assert.deepEqual(a.log, b.log)
+})
+
 // ---- keys ------------------------------------------------------------------------------------------------------
 
 test('shared: true keys by the request and by what the source makes of it; no header value shows in the key', async () => {
@@ -526,8 +1039,44 @@ test('shared: true keys by the request and by what the source makes of it; no he
   assert.equal(JSON.stringify(browser.channels.posted).includes(token), false)
 
   // Headers or a body computed per attempt cannot be keyed by the request.
-  assert.throws(() => new FetchEventSource(url, { shared: true, headers: () => ({}) }), TypeError)
-  assert.throws(() => new FetchEventSource(url, { shared: true, method: 'POST', body: () => 'x' }), TypeError)
+  const refusal = {
+    name: 'TypeError',
+    message: 'FetchEventSource: shared: true needs headers and body that are not functions (and a string body); pass shared: "your-key" instead',
+  }
+  // (Closed at once if it were created after all, so a failure here leaves nothing connecting.)
+  const create = (/** @type {ConstructorParameters<typeof FetchEventSource>[1]} */ init) => () => new FetchEventSource(url, { shared: true, ...init }).close()
+  assert.throws(create({ headers: () => ({}) }), refusal)
+  assert.throws(create({ method: 'POST', body: () => 'x' }), refusal)
+  assert.throws(create({ method: 'POST', body: new URLSearchParams('q=1') }), refusal)
+})
+
+test('shared: true: the key is two FNV-1a hashes of the request, 8 hex digits each, zero-padded; the method in any case', async () => {
+  const { fetch } = drivenFetch()
+  const every = {
+    headers: { 'X-Feed': 'prices', accept: 'text/event-stream' },
+    body: '{"q":1}',
+    withCredentials: true,
+    lastEventIdIn: /** @type {const} */ ('query'),
+    lastEventIdParam: 'after',
+    redirect: /** @type {const} */ ('error'),
+    maxBufferSize: 1024,
+    decodeBase64: true,
+  }
+  /** @type {Array<[string, ConstructorParameters<typeof FetchEventSource>[1], string]>} */
+  const cases = [
+    ['/ticks', {}, 'request-9d20ecea94f9a4cc'],
+    ['/ticks', { lastEventIdIn: 'header', lastEventIdParam: 'lastEventId' }, 'request-9d20ecea94f9a4cc'],
+    ['/ticks?page=26', {}, 'request-0521e7a704704fe1'],
+    ['/ticks', { method: 'post', ...every }, 'request-caf21fe9523025e3'],
+    ['/ticks', { method: 'POST', ...every }, 'request-caf21fe9523025e3'],
+  ]
+  const keys = []
+  for (const [i, [path, init]] of cases.entries()) {
+    const source = browser.context(`K${i}`).run(() => new FetchEventSource(path, { shared: true, fetch, ...init }))
+    sources.push(source)
+    keys.push(/** @type {{ key: string }} */ (await source.sharedStatus()).key)
+  }
+  assert.deepEqual(keys, cases.map(([, , key]) => key))
 })
 
 // ---- the page's life -------------------------------------------------------------------------------------------
@@ -599,6 +1148,60 @@ for (const { name, init, leave, back } of [
     assert.equal(calls.length, 2)
   })
 }
+
+test('a source that takes over counts its failed attempts afresh: those of an earlier time it led do not count', async () => {
+  const { fetch, calls, call } = drivenFetch()
+  const [A, B] = ['A', 'B'].map((label) => browser.context(label))
+  const init = { shared: 'k', fetch, retry: { maxAttempts: 2, initialDelay: 60_000 } }
+  const a = open(A, init)
+  // A leads, and its first attempt fails: one failure of its allowance of two, and a minute's wait.
+  ;(await call(1)).fail()
+  await until(() => a.log.length === 1, "A's failure")
+  const b = open(B, init)
+  await queued('k', 1)
+  await quiet()
+  // A leaves (frozen): B takes over at once, connects, and A comes back as B's follower.
+  A.freeze()
+  const second = await call(2)
+  second.respond()
+  await until(() => b.log.length === 1, 'B open')
+  A.resume()
+  await until(() => a.log.length === 2, 'A opens on B\'s connection')
+  await queued('k', 1)
+  // B closes: A takes over again, and its first attempt fails. One failure, not two: it retries.
+  b.source.close()
+  const third = await call(3)
+  third.fail()
+  await until(() => a.log.length === 4, 'the takeover and the failure at A')
+  assert.deepEqual(a.log, [
+    ['error', 'network', CONNECTING],
+    ['open', OPEN],
+    ['error', 'connection-lost', CONNECTING],
+    ['error', 'network', CONNECTING],
+  ])
+  assert.equal(a.source.readyState, CONNECTING)
+  assert.equal(calls.length, 3)
+})
+
+test('a follower hidden past its grace period and then frozen stays out of the group until it is visible again', async () => {
+  const { calls, B, b, c, stream } = await leaderAndTwoFollowers({ pauseWhenHidden: 0 })
+  B.visibility('hidden')
+  await until(() => browser.lockSnapshot().pending.length === 1, 'B out of the queue')
+  B.freeze()
+  B.resume()
+  stream.send('id: 2\ndata: two\n\n')
+  await until(() => c.log.length === 3, 'event 2 at C')
+  await quiet()
+  // Still hidden: B neither asked for the state nor queued again.
+  assert.deepEqual(browser.lockSnapshot(), { held: ['fetch-eventsource:k@A'], pending: ['fetch-eventsource:k@C'] })
+  assert.equal(posted('B', 'hello').length, 1)
+  assert.deepEqual([b.log.length, b.source.readyState], [2, CONNECTING])
+  B.visibility('visible')
+  await until(() => b.log.length === 3, 'B opens again')
+  await queued('k', 2)
+  assert.equal(posted('B', 'hello').length, 2)
+  assert.equal(calls.length, 1)
+})
 
 // ---- leaks -----------------------------------------------------------------------------------------------------
 

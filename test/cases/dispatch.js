@@ -133,7 +133,21 @@ export default [
       if (legacy) {
         event.initMessageEvent('renamed', false, false, 'new data', 'http://other.invalid', 'new-id')
         t.assert.deepEqual([event.type, event.data, event.origin, event.lastEventId], ['renamed', 'new data', 'http://other.invalid', 'new-id'])
+        // Every argument but the type is optional, with HTML's defaults.
+        event.initMessageEvent('flagged', true, true)
+        event.initMessageEvent('bare')
+        t.assert.deepEqual(
+          [event.type, event.bubbles, event.cancelable, event.data, event.origin, event.lastEventId],
+          ['bare', false, false, null, '', ''],
+        )
       }
+      // WebIDL's class string: not writable, not enumerable, configurable.
+      t.assert.deepEqual(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(event), Symbol.toStringTag), {
+        value: 'MessageEvent',
+        writable: false,
+        enumerable: false,
+        configurable: true,
+      })
     },
   },
   {

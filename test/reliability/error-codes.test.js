@@ -109,8 +109,10 @@ test('what fetch refuses before sending anything is invalid-request, once, not a
     assert.deepEqual(result.errors, [['invalid-request', 2]])
     assert.equal(result.hits, 0)
   }
-  // The message names the URL without its password.
+  // The message names the URL without its user info.
   assert.doesNotMatch(credentials.last.message, /secret/)
+  assert.ok(credentials.last.message.startsWith('Invalid request: fetch refuses it: '), credentials.last.message)
+  assert.ok(credentials.last.message.includes(`${faults.url}/accept-drop?case=creds`), credentials.last.message)
   assert.match(notAResponse.last.message, /not a Response/)
 })
 
