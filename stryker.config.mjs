@@ -7,6 +7,9 @@
 export const testFiles = [
   'test/options.test.js',
   'test/pinned.test.js',
+  'test/error-reports.test.js',
+  'test/release.test.js',
+  'test/runtime-cache-control.test.js',
   'test/page-life.test.js',
   'test/differences.test.js',
   'test/shared-connection.test.js',
