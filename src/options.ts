@@ -222,7 +222,8 @@ const DEFAULT_RETRY: Settings['retry'] = Object.freeze({
 
 function readRetryPolicy(policy: RetryPolicy | undefined): Settings['retry'] {
   if (policy === undefined) return DEFAULT_RETRY
-  if (typeof policy !== 'object') invalid('retry', 'an object', policy)
+  // typeof null is 'object': without its own check, null went on to fail reading a field, with no option named.
+  if (policy === null || typeof policy !== 'object') invalid('retry', 'an object', policy)
   const initialDelay = number(policy.initialDelay, DEFAULT_RETRY.initialDelay, 'retry.initialDelay', 0, false)
   const maxDelay = number(policy.maxDelay, DEFAULT_RETRY.maxDelay, 'retry.maxDelay', 0, true)
   const factor = number(policy.factor, DEFAULT_RETRY.factor, 'retry.factor', 1, false)

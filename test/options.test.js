@@ -162,6 +162,7 @@ const exactMessages = [
   ['onResponse an object', { onResponse: {} }, 'onResponse must be a function, got an object'],
   ['fetch null', { fetch: null }, 'fetch must be a function, got null'],
   ['retry a number', { retry: 5 }, 'retry must be an object, got 5'],
+  ['retry null', { retry: null }, 'retry must be an object, got null'],
   ['retry a function', { retry: () => ({}) }, 'retry must be an object, got a function'],
   ['retry.initialDelay negative', { retry: { initialDelay: -1 } }, 'retry.initialDelay must be a number ≥ 0, got -1'],
   ['retry.initialDelay Infinity', { retry: { initialDelay: Infinity } }, 'retry.initialDelay must be a number ≥ 0, got Infinity'],
