@@ -172,10 +172,11 @@ export class EventStreamParser {
         // Stryker disable next-line ConditionalExpression: without the fast path the line goes through #line and #appendData and its blank line through #dispatch, which emit the same event
         !this.#hasData &&
         end !== cr &&
+        // Stryker disable next-line ArithmeticOperator: end - 1 is in the line, never an LF, so the fast path is never taken, and #line gives the same event
         chunk.charCodeAt(end + 1) === LF &&
         chunk.charCodeAt(start) === 100 /* d */ &&
         isData(chunk, start) &&
-        // Stryker disable next-line ArithmeticOperator: end + start (start >= 0) only sends more lines to #line, which gives the same event, or the same overflow
+        // Stryker disable next-line ArithmeticOperator,EqualityOperator: end + start (start >= 0), or <, only sends more lines to #line, which gives the same event or the same overflow
         end - start <= this.#maxBufferSize
       ) {
         this.#emit(chunk.slice(chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
