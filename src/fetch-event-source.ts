@@ -85,6 +85,7 @@ export class FetchEventSource extends EventTarget {
   /** Why the source holds no connection on purpose (page-life.ts: HIDDEN, FROZEN); 0 when it may connect. */
   #suspended = 0
   /** Offline: the next attempt waits for the `online` event instead of a timer. */
+  // Stryker disable next-line BooleanLiteral: read only by the online hook, installed with the first attempt, where #connectWhenAllowed sets it (a follower's stays, and the hook's #connectWhenAllowed returns for it)
   #waitingForNetwork = false
   /** Stops watching the page's life (offline, hidden, frozen); undefined where there is nothing to watch. */
   #unwatchPage: (() => void) | undefined
@@ -221,12 +222,13 @@ export class FetchEventSource extends EventTarget {
     sinkRetry = (source, ms) => {
       // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
       source.#reconnectionTime = clampTimerDelay(ms)
+      // Stryker disable next-line StringLiteral: send() stamps the term itself; `'retry'` differs, and is killed
       source.#forward({ t: 'retry', term: '', ms: source.#reconnectionTime })
     }
     // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
     // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
     sinkLastEventId = (source, lastEventId) => {
-      // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
+      // Stryker disable next-line ConditionalExpression,StringLiteral: send() drops the message unless this source leads (the check only spares building it), and stamps the term itself; `false` and `'id'` differ, and are killed
       if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
     }
     sinkOverflow = (source) =>
@@ -408,7 +410,7 @@ export class FetchEventSource extends EventTarget {
     }
     this.#delivered = true
     // Checked before building the message: the per-event path allocates nothing for sharing unless it leads.
-    // Stryker disable next-line ConditionalExpression: send() drops the message unless this source leads; the check only spares building it. `false` differs, and is killed
+    // Stryker disable next-line ConditionalExpression,StringLiteral: send() drops the message unless this source leads (the check only spares building it), and stamps the term itself; `false` and `'event'` differ, and are killed
     if (this.#shared?.leading) this.#forward({ t: 'event', term: '', type, data, lastEventId, origin: this.#origin })
     this.#deliver(new SourceMessageEvent(type, data, this.#origin, lastEventId))
   }
@@ -431,6 +433,7 @@ export class FetchEventSource extends EventTarget {
 
   #forwardError(details: FetchEventSourceErrorDetails): void {
     const { code, message } = details
+    // Stryker disable next-line StringLiteral: send() stamps the term itself; `'error'` differs, and is killed
     this.#forward({ t: 'error', term: '', code, message, readyState: this.#readyState, lastEventId: this.#parser.lastEventId, origin: this.#origin })
   }
 
@@ -603,6 +606,7 @@ export class FetchEventSource extends EventTarget {
       // and the next one waits for `online`.
       this.#readyState = CONNECTING
       this.#report({ ...details, message: `${details.message} (offline: waiting for the network)` })
+      // Stryker disable next-line ConditionalExpression: a source that an error handler closed has no online hook left to read the flag; only `false` differs, and it is killed
       if (this.#readyState === CONNECTING) this.#waitingForNetwork = true
       return
     }
@@ -664,6 +668,7 @@ export class FetchEventSource extends EventTarget {
   }
 
   #schedule(delay: number): void {
+    // Stryker disable next-line ConditionalExpression,BlockStatement: a reconnect timer that fires while offline leaves the source waiting for the network all the same (#connectWhenAllowed checks isOffline()), and `online` connects it either way
     if (isOffline()) {
       this.#waitingForNetwork = true
       return

@@ -69,6 +69,7 @@ export function watchPage(hooks: PageLifeHooks, hiddenGraceMs: number): () => vo
   const doc = typeof scope.document === 'object' && scope.document !== null ? scope.document : undefined
   const windowListeners: Array<[string, (event: any) => void]> = [
     ['online', () => hooks.online()],
+    // Stryker disable next-line ArrowFunction: a reconnect timer that fires while offline leaves the source waiting for the network all the same (the source's #connectWhenAllowed checks isOffline()), and `online` connects it either way
     ['offline', () => hooks.offline()],
   ]
   const documentListeners: Array<[string, (event: any) => void]> = []

@@ -96,6 +96,7 @@ export async function sharedStatus(key: string, leader: boolean): Promise<Shared
     return null
   }
   const name = PREFIX + key
+  // Stryker disable next-line ArrayDeclaration: a string in place of a missing list has no `name`, so the filter drops it
   const mine = [...(snapshot.held ?? []), ...(snapshot.pending ?? [])].filter((lock) => lock.name === name)
   return { key, leader, sources: mine.length, contexts: new Set(mine.map((lock) => lock.clientId)).size }
 }
@@ -110,6 +111,7 @@ export class SharedConnection {
   /** The term of the leader this participant listens to; undefined until it hears one. */
   #term: string | undefined
   /** The current term ended with a `bye`: its messages are all delivered. */
+  // Stryker disable next-line BooleanLiteral: attach() sets it before anything reads it
   #ended = false
   /** This participant's own term while it leads. */
   #leading: string | undefined
@@ -122,6 +124,7 @@ export class SharedConnection {
   }
 
   get leading(): boolean {
+    // Stryker disable next-line ConditionalExpression: its readers only spare building a message send() would drop, or guard a state no follower reaches (#connectWhenAllowed); only `false` differs, and it is killed
     return this.#leading !== undefined
   }
 
@@ -133,6 +136,7 @@ export class SharedConnection {
   /** Joins: listens, queues for the lock, and asks a sitting leader for its state. */
   attach(): void {
     const manager = locks()
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: locks() answers as sharingSupported() did when the source was made (no runtime changes those globals), and nothing attaches twice (attach follows creation or a detach); the test narrows `manager` for TypeScript; only `true` differs, and it is killed
     if (manager === undefined || this.#channel !== undefined) return
     let channel: BroadcastChannel
     try {
@@ -159,6 +163,7 @@ export class SharedConnection {
     // First without queueing: a lock that is free had no holder a moment ago, so nothing of a predecessor can be in
     // flight. Only a lock taken over after waiting for it may follow a leader whose last messages are still coming.
     let free = false
+    // Stryker disable ConditionalExpression,LogicalOperator: (a comment inside the chain is not read) in the `.then` below, free adds nothing to quit.signal.aborted (see above), and a request made with an aborted signal rejects at once, into the catch that ignores aborts; only `true` (a follower never queues) differs, and it is killed
     manager
       .request(name, { ifAvailable: true }, (lock) => {
         if (lock === null) return undefined
@@ -166,11 +171,11 @@ export class SharedConnection {
         free = true
         return hold(false)
       })
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: as above, free adds nothing to quit.signal.aborted, and a request made with an aborted signal rejects at once, into the catch that ignores aborts: only `true` (a follower never queues) differs, and it is killed
       .then(() => (free || quit.signal.aborted ? undefined : manager.request(name, { signal: quit.signal }, () => hold(true))))
       .catch(() => {
         // Aborted while queued (close, detach): nothing to do. Refused (a sandboxed or third-party frame, where
         // the channel may still hear a leader it could never succeed): leave the group and connect alone.
+        // Stryker restore ConditionalExpression,LogicalOperator
         if (quit.signal.aborted) return
         this.detach()
         this.#participant.alone()
@@ -214,8 +219,8 @@ export class SharedConnection {
       const unheard = queued && this.#term === undefined
       const term = randomTerm()
       this.#leading = term
-      // Stryker disable next-line BooleanLiteral: #ended is read only by #takeOver, once per attachment, and attach() resets it
       this.#term = term
+      // Stryker disable next-line BooleanLiteral: #ended is read only by #takeOver, once per attachment, and attach() resets it
       this.#ended = false
       this.#channel.postMessage({ t: 'lead', term } satisfies SharedMessage)
       this.#participant.lead(unheard)
@@ -230,6 +235,7 @@ export class SharedConnection {
     // Same-origin contexts only can post here, but a page's other scripts may use the name: check the shape.
     if (typeof message !== 'object' || message === null) return
     if (message.t === 'hello') {
+      // Stryker disable next-line StringLiteral: send() replaces the term with this leader's (and drops the message unless it leads); `'state'` differs, and is killed
       this.send({ t: 'state', term: '', ...this.#participant.state() })
       return
     }

@@ -100,6 +100,15 @@ async function openWithTwoEvents(/** @type {ConstructorParameters<typeof FetchEv
 
 // ---- offline and online ---------------------------------------------------------------------------------------
 
+// First in this file, before any online/offline event: a page that loads while navigator.onLine is false.
+test('navigator.onLine false without an offline event is not trusted: a loopback-only machine still reconnects', async () => {
+  onLine = false
+  const { log, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 0 } })
+  stream.end()
+  assert.equal((await call(2, 500)).lastEventId, '2')
+  assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
+})
+
 test('offline cancels a pending reconnect; online connects at once, with Last-Event-ID, whatever the delay', async () => {
   const { source, log, calls, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 30_000 } })
   stream.end()
@@ -167,14 +176,6 @@ test('a source created while offline makes no attempt until online', async () =>
   assert.equal(calls.length, 0)
   network('online')
   assert.equal((await call(1, 500)).lastEventId, null)
-})
-
-test('navigator.onLine false without an offline event is not trusted: a loopback-only machine still reconnects', async () => {
-  onLine = false
-  const { log, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 0 } })
-  stream.end()
-  assert.equal((await call(2, 500)).lastEventId, '2')
-  assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
 })
 
 test('after an offline event, navigator.onLine back to true is enough (the online event still to come): no wait for the network', async () => {

@@ -184,6 +184,8 @@ test('what the channel carries, exactly: hello; the leader\'s lead, state, open,
   await quiet()
   const errors = errorMessages(a.source)
   const stream = first.respond()
+  // The open message alone opens the followers.
+  await until(() => b.log.length === 1 && c.log.length === 1, 'open at B and C')
   stream.send('retry: 20\nid: 1\ndata: b25l\n\nid: 2\n\ndata: !!!\n\n')
   await until(() => c.log.length === 3, 'open, event 1 and the invalid-base64 error at C')
   stream.end()
@@ -903,6 +905,7 @@ for (const { name, global, value } of [
   { name: 'Deno (which has both APIs)', global: 'Deno', value: {} },
   { name: 'a browser without BroadcastChannel', global: 'BroadcastChannel', value: undefined },
   { name: 'a browser without Web Locks (an insecure context)', global: 'navigator', value: { onLine: true } },
+  { name: 'a scope without navigator', global: 'navigator', value: undefined },
   { name: 'a browser whose navigator.locks has no request()', global: 'navigator', value: { onLine: true, locks: {} } },
 ]) {
   test(`shared is off in ${name}: each source connects on its own, and sharedStatus() is null from the start`, async () => {
