@@ -819,11 +819,10 @@ function baseURL(): string | undefined {
     const base = scope.document?.baseURI
     // Stryker disable next-line OptionalChaining: without location the plain access throws, and the catch below returns undefined, as `?.` does
     return base ?? scope.location?.href
-    // Stryker disable next-line BlockStatement: the function returns undefined with or without the return statement
   } catch {
-    // Deno throws on `location` when started without --location.
-    return undefined
+    // Deno throws on `location` when started without --location: then there is no base URL.
   }
+  return undefined
 }
 
 /** The last origin computed: sources on one server share one string instead of holding a copy each. */
