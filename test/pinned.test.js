@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FetchEventSource, FetchEventSourceError, assertEventStream } from '../dist/index.js'
 import { memoryFetch } from './support/memory-fetch.js'
-import { closedAfterEach, realSetTimeout } from './support/stubbed-clock.js'
+import { closedAfterEach, realClearTimeout, realSetTimeout } from './support/stubbed-clock.js'
 
 const MAX_TIMER = 2 ** 31 - 1
 /** Sources closed after each test whatever happened; setTimeout and Math.random put back. */
@@ -20,7 +20,8 @@ function within(promise, what, ms = 5000) {
   let timer
   const name = () => (typeof what === 'function' ? what() : what)
   const timeout = new Promise((_, reject) => (timer = realSetTimeout(() => reject(new Error(`${name()}: not within ${ms} ms`)), ms)))
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  // The real clearTimeout: a test may have stubbed the global one, and the timer must not outlive the wait.
+  return Promise.race([promise, timeout]).finally(() => realClearTimeout(timer))
 }
 
 /**

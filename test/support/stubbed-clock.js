@@ -3,6 +3,7 @@
 import { afterEach } from 'node:test'
 
 export const realSetTimeout = globalThis.setTimeout
+export const realClearTimeout = globalThis.clearTimeout
 export const realRandom = Math.random
 
 /** Registers the clean-up; add each source a test opens to the returned set. @returns {Set<{ close(): void }>} */
@@ -10,6 +11,7 @@ export function closedAfterEach() {
   const opened = new Set()
   afterEach(() => {
     globalThis.setTimeout = realSetTimeout
+    globalThis.clearTimeout = realClearTimeout
     Math.random = realRandom
     for (const source of opened) source.close()
     opened.clear()
