@@ -468,6 +468,23 @@ test('a bye that arrives while the new holder waits for stragglers: it leads at 
   assert.equal(calls.length, 3)
 })
 
+/**
+ * B, the leader, crashes without a bye (its source closed with it): C, next in the queue, gets the lock and must
+ * still wait the settle time for B's stragglers before it connects, with the last id B passed on (2).
+ */
+async function crashAndSettle(B, b, call) {
+  browser.locks.manual = true
+  browser.crash(B)
+  b.source.close()
+  assert.equal(browser.grant(), 1)
+  assert.equal(posted('C', 'lead').length, 0)
+  const granted = performance.now()
+  const third = await call(3)
+  const waited = performance.now() - granted
+  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
+  assert.equal(third.lastEventId, '2')
+}
+
 test('a new term starts afresh: the bye of the one before does not spare the next holder its settle wait', async () => {
   const { fetch, calls, call } = drivenFetch()
   const [A, B, C] = ['A', 'B', 'C'].map((label) => browser.context(label))
@@ -486,16 +503,7 @@ test('a new term starts afresh: the bye of the one before does not spare the nex
   stream2.send('id: 2\ndata: two\n\n')
   await until(() => c.log.length === 5, 'the handover at C, then open and event 2')
   // C heard A's bye, then B's lead. B crashes without a bye.
-  browser.locks.manual = true
-  browser.crash(B)
-  b.source.close()
-  assert.equal(browser.grant(), 1)
-  assert.equal(posted('C', 'lead').length, 0)
-  const granted = performance.now()
-  const third = await call(3)
-  const waited = performance.now() - granted
-  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
-  assert.equal(third.lastEventId, '2')
+  await crashAndSettle(B, b, call)
   assert.equal(posted('C', 'lead').length, 1)
   assert.equal(calls.length, 3)
 })
@@ -518,16 +526,7 @@ test('a follower that rejoins starts afresh: a bye it heard before it left does 
   stream2.send('id: 2\ndata: two\n\n')
   await until(() => c.log.length === 4, 'event 2 at C')
   // B dies without a bye: C, holding the lock next, waits for B's stragglers.
-  browser.locks.manual = true
-  browser.crash(B)
-  b.source.close()
-  assert.equal(browser.grant(), 1)
-  assert.equal(posted('C', 'lead').length, 0)
-  const granted = performance.now()
-  const third = await call(3)
-  const waited = performance.now() - granted
-  assert.ok(waited >= SETTLE_MS - TIMER_SLACK_MS, `C connected ${waited.toFixed(1)} ms after it got the lock`)
-  assert.equal(third.lastEventId, '2')
+  await crashAndSettle(B, b, call)
   assert.deepEqual(c.log, [['open', OPEN], message('one', '1'), ['open', OPEN], message('two', '2'), ['error', 'connection-lost', CONNECTING]])
   assert.equal(calls.length, 3)
 })
