@@ -45,3 +45,29 @@ const self = `--import=${JSON.stringify(fileURLToPath(import.meta.url))}`
 if (!(process.env.NODE_OPTIONS ?? '').includes(self)) {
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${self}`.trim()
 }
+
+// A mutant that turns a loop endless (`i++` into `i--` in the parser's line search) blocks the event loop, where
+// neither --test-timeout nor the reporter can act: left alone it runs into Stryker's timeout for the whole run of
+// files (1.5 × their time + 10 s, about 45 s; 16 of the first 102 mutants of a run). A watchdog thread sees the main
+// thread's beat stop and, after BLOCKED_MS, writes the TAP `Bail out!` line Stryker reads as a failure, and ends the
+// process. No suite blocks its loop for anywhere near that long (the runs unmutated would fail).
+const BLOCKED_MS = 5000
+const beat = new Int32Array(new SharedArrayBuffer(4))
+setInterval(() => Atomics.add(beat, 0, 1), 100).unref()
+const { Worker } = await import('node:worker_threads')
+const watchdog = new Worker(
+  `const { workerData } = require('node:worker_threads')
+  const { writeSync } = require('node:fs')
+  let last = -1
+  let since = Date.now()
+  setInterval(() => {
+    const now = Atomics.load(workerData.beat, 0)
+    if (now !== last) (last = now), (since = Date.now())
+    else if (Date.now() - since >= workerData.limit) {
+      writeSync(1, 'Bail out! the event loop was blocked for ' + workerData.limit / 1000 + ' s\\n')
+      process.kill(process.pid, 'SIGKILL')
+    }
+  }, 250)`,
+  { eval: true, workerData: { beat, limit: BLOCKED_MS } },
+)
+watchdog.unref()
