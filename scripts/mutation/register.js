@@ -49,22 +49,28 @@ if (!(process.env.NODE_OPTIONS ?? '').includes(self)) {
 // A mutant that turns a loop endless (`i++` into `i--` in the parser's line search) blocks the event loop, where
 // neither --test-timeout nor the reporter can act: left alone it runs into Stryker's timeout for the whole run of
 // files (1.5 × their time + 10 s, about 45 s; 16 of the first 102 mutants of a run). A watchdog thread sees the main
-// thread's beat stop and, after BLOCKED_MS, writes the TAP `Bail out!` line Stryker reads as a failure, and ends the
-// process. No suite blocks its loop for anywhere near that long (the runs unmutated would fail).
+// thread's beat stop and, after BLOCKED_MS, writes a failed TAP test point and `Bail out!`, and ends the process. No suite blocks its loop for anywhere near that long (the runs unmutated would fail).
 const BLOCKED_MS = 5000
 const beat = new Int32Array(new SharedArrayBuffer(4))
 setInterval(() => Atomics.add(beat, 0, 1), 100).unref()
 const { Worker } = await import('node:worker_threads')
 const watchdog = new Worker(
   `const { workerData } = process.getBuiltinModule('node:worker_threads')
-  const { writeSync } = process.getBuiltinModule('node:fs')
+  const { writeFileSync, writeSync } = process.getBuiltinModule('node:fs')
   let last = -1
   let since = Date.now()
   setInterval(() => {
     const now = Atomics.load(workerData.beat, 0)
     if (now !== last) (last = now), (since = Date.now())
     else if (Date.now() - since >= workerData.limit) {
-      writeSync(1, 'Bail out! the event loop was blocked for ' + workerData.limit / 1000 + ' s\\n')
+      // What Stryker's TAP runner needs to count a kill: a failed test point and the file its hook writes at exit
+      // (that hook cannot run now; outside a dry run it holds no coverage). Then the process ends: the blocked
+      // thread cannot take the runner's SIGTERM.
+      const reason = 'the event loop was blocked for ' + workerData.limit / 1000 + ' s'
+      writeSync(1, 'not ok 9999 - ' + reason + '\\nBail out! ' + reason + '\\n')
+      if (process.env.STRYKER_NAMESPACE !== undefined && process.env.STRYKER_DRY_RUN !== 'true') {
+        writeFileSync('stryker-output-' + process.pid + '.json', '{}')
+      }
       process.kill(process.pid, 'SIGKILL')
     }
   }, 250)`,
