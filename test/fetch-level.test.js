@@ -163,6 +163,10 @@ test("lastEventIdIn 'query': the parameter replaces every one of that name (form
     lastEventId: 'a\uD800',
   })
   assert.equal(formDecoded, 'http://api.test/stream?keep=1&last%20id=a%EF%BF%BD')
+  // Without a query, or with an empty one, the parameter is the whole query.
+  const [bare] = await firstRequest('http://api.test/stream#frag', { lastEventIdIn: 'query', lastEventId: '7' })
+  const [empty] = await firstRequest('http://api.test/stream?', { lastEventIdIn: 'query', lastEventId: '7' })
+  assert.deepEqual([bare, empty], ['http://api.test/stream?lastEventId=7', 'http://api.test/stream?lastEventId=7'])
 })
 
 test('a stream body is sent with duplex: half, any other body without it', async () => {

@@ -109,6 +109,16 @@ test('navigator.onLine false without an offline event is not trusted: a loopback
   assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
 })
 
+test('online forgets the offline event: navigator.onLine false later, with no new offline event, is not trusted again', async () => {
+  network('offline')
+  network('online')
+  onLine = false
+  const { log, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 0 } })
+  stream.end()
+  assert.equal((await call(2, 500)).lastEventId, '2')
+  assert.deepEqual(log.at(-1), ['error', 'stream-ended', FetchEventSource.CONNECTING])
+})
+
 test('offline cancels a pending reconnect; online connects at once, with Last-Event-ID, whatever the delay', async () => {
   const { source, log, calls, call, stream } = await openWithTwoEvents({ retry: { initialDelay: 30_000 } })
   stream.end()
