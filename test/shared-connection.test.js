@@ -563,16 +563,25 @@ test('a late joiner: the state answer opens it, with the connection\'s lastEvent
   assert.equal(calls.length, 3)
 })
 
-test('a late joiner whose hello is unanswered: an event that outruns the state opens it first', async () => {
+/**
+ * A leads, with one event (`first`, id 1) dispatched; L then joins with the same `init`, the channels held
+ * (`browser.channels.manual`), so that its hello is still in flight and nothing has reached it.
+ */
+async function joinerWithHelloInFlight(init, first) {
   const { fetch, calls, call } = drivenFetch()
   const [A, L] = ['A', 'L'].map((label) => browser.context(label))
-  const a = open(A, { shared: 'k', fetch })
+  const a = open(A, { shared: 'k', fetch, ...init })
   const stream = (await call(1)).respond()
-  stream.send('id: 1\ndata: one\n\n')
+  stream.send(first)
   await until(() => a.log.length === 2, 'event 1 at A')
   browser.channels.manual = true
-  const l = open(L, { shared: 'k', fetch })
+  const l = open(L, { shared: 'k', fetch, ...init })
   await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
+  return { calls, L, a, l, stream }
+}
+
+test('a late joiner whose hello is unanswered: an event that outruns the state opens it first', async () => {
+  const { calls, L, a, l, stream } = await joinerWithHelloInFlight({}, 'id: 1\ndata: one\n\n')
   stream.send('id: 2\ndata: two\n\n')
   await until(() => a.log.length === 3, 'event 2 at A')
   // A's event 2 reaches L before A has even heard the hello: L opens, then dispatches it, never while CONNECTING.
@@ -591,15 +600,7 @@ test('a late joiner whose hello is unanswered: an event that outruns the state o
 })
 
 test('a late joiner whose hello is unanswered: an invalid-base64 error that outruns the state opens it first', async () => {
-  const { fetch, calls, call } = drivenFetch()
-  const [A, L] = ['A', 'L'].map((label) => browser.context(label))
-  const a = open(A, { shared: 'k', fetch, decodeBase64: true })
-  const stream = (await call(1)).respond()
-  stream.send('id: 1\ndata: b25l\n\n')
-  await until(() => a.log.length === 2, 'event 1 at A')
-  browser.channels.manual = true
-  const l = open(L, { shared: 'k', fetch, decodeBase64: true })
-  await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
+  const { calls, L, a, l, stream } = await joinerWithHelloInFlight({ decodeBase64: true }, 'id: 1\ndata: b25l\n\n')
   stream.send('id: 2\ndata: !!!\n\n')
   await until(() => a.log.length === 3, 'the invalid-base64 error at A')
   assert.deepEqual(a.log.at(-1), ['error', 'invalid-base64', OPEN])
@@ -707,16 +708,9 @@ for (const { name, junior, lastEventId } of [
   { name: 'an invalid-base64 error', junior: 'id: 2\ndata: !!!\n\n', lastEventId: '2' },
 ]) {
   test(`an open handler that closes a late joiner, opened by ${name} that outran the state: nothing more is dispatched`, async () => {
-    const { fetch, calls, call } = drivenFetch()
-    const [A, L] = ['A', 'L'].map((label) => browser.context(label))
-    const a = open(A, { shared: 'k', fetch, decodeBase64: true })
-    const stream = (await call(1)).respond()
-    stream.send('id: 1\ndata: b25l\n\n')
-    await until(() => a.log.length === 2, 'event 1 at A')
-    browser.channels.manual = true
-    const l = open(L, { shared: 'k', fetch, decodeBase64: true })
+    const { calls, L, a, l, stream } = await joinerWithHelloInFlight({ decodeBase64: true }, 'id: 1\ndata: b25l\n\n')
+    // Nothing has reached L yet (the channels are held), so the listener is there before its open.
     l.source.addEventListener('open', () => l.source.close())
-    await until(() => browser.channels.inFlight.some((item) => item.data.t === 'hello'), "L's hello in flight")
     stream.send(junior)
     await until(() => a.log.length === 3, 'event 2 at A')
     assert.equal(browser.deliver((item) => item.to.context === L), 1)
