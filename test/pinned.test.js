@@ -351,7 +351,10 @@ for (const [stepName, makeStep] of Object.entries(STEPS)) {
         const step = makeStep()
         const abort = new AbortController()
         // initialDelay 0: a reconnect that should not happen would happen within the quiet period below.
-        const source = new FetchEventSource('http://pinned.test/', { ...step.init, signal: abort.signal, retry: { initialDelay: 0, shouldRetry: () => true } })
+        // shouldRetry says yes, so that a failure the source should ignore would show as a reconnect; and it must
+        // not even be asked: the source ended before the step settled.
+        let asked = 0
+        const source = new FetchEventSource('http://pinned.test/', { ...step.init, signal: abort.signal, retry: { initialDelay: 0, shouldRetry: () => (asked++, true) } })
         opened.add(source)
         const seen = []
         for (const type of ['open', 'message', 'error']) source.addEventListener(type, (e) => seen.push(e.code === undefined ? type : `${type} ${e.code}`))
@@ -364,7 +367,7 @@ for (const [stepName, makeStep] of Object.entries(STEPS)) {
         // The one quiet period: the settled step's continuation runs within a few ticks; 50 ms shows that it
         // stopped there.
         await new Promise((resolve) => realSetTimeout(resolve, 50))
-        assert.deepEqual([seen, source.readyState, step.requests()], [[], FetchEventSource.CLOSED, step.requestsWhenReached])
+        assert.deepEqual([seen, source.readyState, step.requests(), asked], [[], FetchEventSource.CLOSED, step.requestsWhenReached, 0])
       })
     }
   }
