@@ -13,6 +13,7 @@ export const testFiles = [
   'test/error-reports.test.js',
   'test/release.test.js',
   'test/runtime-cache-control.test.js',
+  'test/runtime-cache-control-deno.test.js',
   'test/page-life.test.js',
   'test/differences.test.js',
   'test/shared-connection.test.js',

@@ -138,8 +138,10 @@ export class FetchEventSource extends EventTarget {
       }
       if (canWatchPage()) this.#unwatchPage = startPageLife(this)
       if (this.#shared === undefined) this.#connectWhenAllowed()
-      // Stryker disable next-line ConditionalExpression: nothing can suspend the source before this point (startPageLife, just above, only starts a grace timer for a hidden page); only `false` (never join) differs, and it is killed
-      else if (this.#suspended === 0) this.#shared.attach()
+      else {
+        // Stryker disable next-line ConditionalExpression: nothing can suspend the source before this point (startPageLife, just above, only starts a grace timer for a hidden page); only `false` (never join) differs, and it is killed
+        if (this.#suspended === 0) this.#shared.attach()
+      }
     })
   }
 
