@@ -1,4 +1,4 @@
-// One TypeScript compile, four JavaScript shapes and bundled types:
+// One TypeScript compile (with eventsource-parser inlined), four JavaScript shapes and bundled types:
 //   dist/index.js                        ESM for Node and bundlers
 //   dist/index.cjs                       CommonJS for require()
 //   dist/fetch-eventsource.browser.js    minified, self-contained ESM for <script type="module">
@@ -9,6 +9,7 @@
 //   dist/testing.*                       fetch-eventsource/testing
 //   dist/support.js                      internal helpers for the repository's own servers and scripts (not exported)
 import typescript from '@rollup/plugin-typescript'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import { dts } from 'rollup-plugin-dts'
 
@@ -45,7 +46,10 @@ const serverTypes = ['server', 'testing'].map((name) => ({
 export default [
   {
     input,
-    plugins: [compile()],
+    // eventsource-parser is inlined, so the package has no runtime dependency: it declares Node >= 22.12 and ships
+    // ESM only, where this package runs on Node 20.20 and is also required as CommonJS; and what ships is the
+    // patched copy (patches/eventsource-parser+4.1.3.patch).
+    plugins: [nodeResolve(), compile()],
     output: [
       { file: 'dist/index.js', format: 'es', sourcemap: true },
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },

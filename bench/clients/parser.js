@@ -1,4 +1,4 @@
-// The parser floor: `eventsource-parser` (3.1.x, the library's dependency) fed from a plain reader.read() loop with
+// The parser floor: `eventsource-parser` (4.1.3, patched, as the library ships it inlined) fed from a plain reader.read() loop with
 // a streaming TextDecoder. No EventSource object, no Event dispatch: what any EventSource built on it cannot beat.
 import { createRequire } from 'node:module'
 
