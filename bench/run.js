@@ -222,6 +222,12 @@ function evaluateTargets(res) {
       const r = (peer) => (c[peer]?.wrong ? NaN : c[peer]?.median / c.ours.median)
       add(`token stream on Node ${line.version}, in memory: ours ≥ 3× eventsource`, r('eventsource'), NaN, (v) => v >= 3)
       add(`token stream on Node ${line.version}, in memory: ours ≥ 0.6× eventsource-client`, r('eventsource-client'), NaN, (v) => v >= 0.6)
+      const h = line.http
+      if (h?.ours && !h.ours.wrong && !h.ours.error) {
+        const rh = (peer) => (h[peer]?.wrong || h[peer]?.error ? NaN : h[peer]?.median / h.ours.median)
+        add(`token stream on Node ${line.version}, over loopback: ours ≥ 2× eventsource`, rh('eventsource'), NaN, (v) => v >= 2)
+        add(`token stream on Node ${line.version}, over loopback: ours ≥ 0.75× eventsource-client`, rh('eventsource-client'), NaN, (v) => v >= 0.75)
+      }
     }
   }
   if (res.streams?.['long-line']) {
