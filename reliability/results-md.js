@@ -56,7 +56,7 @@ function summaryTable(r) {
       `comment-flood.test.js (3 × 2 s, ≤ eventsource 5 × ${r.comments.rssMargin})`,
     ])
   }
-  if (ok(r.load)) rows.push(['Concurrent sources', `${n(r.load.count)} × ${r.load.each} events in ${(r.load.deliveredMs / 1000).toFixed(1)} s; ${n(Math.round(r.load.perConnectionBytes.heap / 1024))} KiB heap, ${n(Math.round(r.load.perConnectionBytes.rss / 1024))} KiB RSS per connection; process exits by itself after close()`, 'load.test.js (the same 1,000 sources: heap < 29 KiB × 1.2, RSS < 87 KiB × 1.5 per connection)'])
+  if (ok(r.load)) rows.push(['Concurrent sources', `${n(r.load.count)} × ${r.load.each} events in ${(r.load.deliveredMs / 1000).toFixed(1)} s; ${n(Math.round(r.load.perConnectionBytes.heap / 1024))} KiB heap, ${n(Math.round(r.load.perConnectionBytes.rss / 1024))} KiB RSS per connection; process exits by itself after close()`, 'load.test.js (the same 1,000 sources: heap < 31 KiB × 1.2, RSS < 88 KiB × 1.5 per connection)'])
   if (ok(r.cycles)) rows.push(['Connect/close cycles', `${n(r.cycles.cycles)} cycles: heap slope ${r.cycles.heapSlopeBytesPerCycle} B/cycle; ${n(r.cycles.sourcesCollected)}/${n(r.cycles.sourcesCreated)} closed sources garbage-collected`, 'load.test.js (1,500 cycles)'])
   if (ok(r.iterator)) rows.push(['for await, stalled consumer', `${n(r.iterator.total)} events buffered, none lost; ${r.iterator.bytesPerBufferedEvent} bytes per buffered event (unbounded by design)`, 'load.test.js (20,000 events)'])
   if (ok(r.redirects)) rows.push(['Cross-origin redirect', 'cookies only with withCredentials; Authorization dropped; custom headers and Last-Event-ID follow (Chromium and Node)', 'security.test.js'])
