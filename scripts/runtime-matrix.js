@@ -51,6 +51,8 @@ export const RUNTIMES = [
  * drives Chromium from Deno and Bun as well.
  */
 export const NOT_PORTABLE = {
+  'test/runtime-cache-control-deno.test.js':
+    "runtime-cache-control.test.js again with a stand-in Deno global, for Node: in Deno and Bun that file runs as it is, against the real runtime (and Bun, which caches the imported file, would not register its tests twice)",
   'test/package.test.js': 'checks the npm tarball with npm pack, publint, attw, tsc and rollup: tooling, run once on the system Node',
   'test/conformance-cjs.test.js':
     'the conformance registry again, against dist/index.cjs through require: once, on the system Node (the matrix runs the registry against the ESM build, and build-outputs.test.js requires the CJS build, on every runtime)',
