@@ -29,11 +29,13 @@ type Handler = ((this: FetchEventSource, event: any) => unknown) | null
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 type HandlerType = 'open' | 'message' | 'error'
 
-// Set by the class's static block: how ParserSink reaches the source's private members.
-let sinkEvent: (source: FetchEventSource, type: string, data: string, lastEventId: string) => void
-let sinkRetry: (source: FetchEventSource, ms: number) => void
-let sinkOverflow: (source: FetchEventSource) => void
-let sinkLastEventId: (source: FetchEventSource, lastEventId: string) => void
+// Set by the class's static block, where they can reach the source's private members.
+let ParserSink: new (source: FetchEventSource) => EventStreamSink
+/**
+ * The listeners behind the handler attributes, shared by every instance: EventTarget calls a function listener
+ * with `this` set to the target, so no source needs closures of its own.
+ */
+let INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void>
 let startPageLife: (source: FetchEventSource) => (() => void) | undefined
 let joinShared: (source: FetchEventSource, key: string) => SharedConnection
 
@@ -216,28 +218,55 @@ export class FetchEventSource extends EventTarget {
     else this.addEventListener(type, INVOKERS[type])
   }
 
-  // ---- what the parser reports (through ParserSink) ------------------------------------------------------------
+  // ---- the handler invokers and what the parser reports (through ParserSink) ----------------------------------
 
   static {
-    // Friend access for ParserSink: one small object per source instead of three closures.
-    sinkEvent = (source, type, data, lastEventId) => source.#dispatchMessage(type, data, lastEventId)
-    sinkRetry = (source, ms) => {
-      // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
-      source.#reconnectionTime = clampTimerDelay(ms)
-      // Stryker disable next-line StringLiteral: send() stamps the term itself; `'retry'` differs, and is killed
-      source.#forward({ t: 'retry', term: '', ms: source.#reconnectionTime })
+    // Each reads the handler slot itself: the per-event path through `onmessage` is one call, not a getter and a call.
+    INVOKERS = {
+      open(event) {
+        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
+        this.#handlers!.open?.call(this, event)
+      },
+      message(event) {
+        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
+        this.#handlers!.message?.call(this, event)
+      },
+      error(event) {
+        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
+        this.#handlers!.error?.call(this, event)
+      },
     }
-    // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
-    // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
-    sinkLastEventId = (source, lastEventId) => {
-      // Stryker disable next-line ConditionalExpression,StringLiteral: send() drops the message unless this source leads (the check only spares building it), and stamps the term itself; `false` and `'id'` differ, and are killed
-      if (source.#shared?.leading) source.#forward({ t: 'id', term: '', lastEventId })
+    // The parser's sink: one small object per source instead of four closures. Declared here, where its methods
+    // reach the source's private members directly: a parsed event is one call from the sink to the source, not two.
+    ParserSink = class implements EventStreamSink {
+      readonly source: FetchEventSource
+      constructor(source: FetchEventSource) {
+        this.source = source
+      }
+      onEvent(type: string, data: string, lastEventId: string): void {
+        this.source.#dispatchMessage(type, data, lastEventId)
+      }
+      onRetry(ms: number): void {
+        const source = this.source
+        // `retry:` with hundreds of digits parses to Infinity; keep the delay a number timers can take.
+        source.#reconnectionTime = clampTimerDelay(ms)
+        // Stryker disable next-line StringLiteral: send() stamps the term itself; `'retry'` differs, and is killed
+        source.#forward({ t: 'retry', term: '', ms: source.#reconnectionTime })
+      }
+      // Only a leader cares: its followers must resume from the same id if one of them takes over. Checked before
+      // building the message, as for events: a stream of id-only blocks allocates nothing when not shared.
+      onLastEventId(lastEventId: string): void {
+        // Stryker disable next-line ConditionalExpression,StringLiteral: send() drops the message unless this source leads (the check only spares building it), and stamps the term itself; `false` and `'id'` differ, and are killed
+        if (this.source.#shared?.leading) this.source.#forward({ t: 'id', term: '', lastEventId })
+      }
+      onOverflow(): void {
+        const source = this.source
+        source.#fail({
+          code: 'max-buffer-size-exceeded',
+          message: `A line or an event's data exceeded maxBufferSize (${source.#settings.maxBufferSize} characters)`,
+        })
+      }
     }
-    sinkOverflow = (source) =>
-      source.#fail({
-        code: 'max-buffer-size-exceeded',
-        message: `A line or an event's data exceeded maxBufferSize (${source.#settings.maxBufferSize} characters)`,
-      })
     startPageLife = (source) =>
       watchPage(
         {
@@ -278,7 +307,7 @@ export class FetchEventSource extends EventTarget {
       })
   }
 
-  // ---- the page's life and the shared connection ---------------------------------------------------------------
+  // ---- the page's life and the shared connection --------------------------------------------------------------
 
   /** Gives up the connection, silently: CONNECTING until `#resume`, with no `error`, since nothing failed. */
   #suspend(reason: number): void {
@@ -743,44 +772,6 @@ export class FetchEventSource extends EventTarget {
       else this.#attemptFailed(details, false)
     }
     this.#heartbeatTimer = setTimeout(check, clampTimerDelay(timeout))
-  }
-}
-
-/**
- * The listeners behind the handler attributes, shared by every instance: EventTarget calls a function listener
- * with `this` set to the target, so no source needs closures of its own.
- */
-const INVOKERS: Record<HandlerType, (this: FetchEventSource, event: any) => void> = {
-  open(event) {
-    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-    this.onopen?.call(this, event)
-  },
-  message(event) {
-    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-    this.onmessage?.call(this, event)
-  },
-  error(event) {
-    // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-    this.onerror?.call(this, event)
-  },
-}
-
-class ParserSink implements EventStreamSink {
-  readonly source: FetchEventSource
-  constructor(source: FetchEventSource) {
-    this.source = source
-  }
-  onEvent(type: string, data: string, lastEventId: string): void {
-    sinkEvent(this.source, type, data, lastEventId)
-  }
-  onRetry(ms: number): void {
-    sinkRetry(this.source, ms)
-  }
-  onLastEventId(lastEventId: string): void {
-    sinkLastEventId(this.source, lastEventId)
-  }
-  onOverflow(): void {
-    sinkOverflow(this.source)
   }
 }
 
