@@ -105,7 +105,7 @@ async function worker(args) {
  * @returns {Promise<object>} the `memory` section of results.json
  */
 export async function runMemory({ quick = false, rounds = quick ? 1 : 3, n = quick ? 200 : 1000, clients, log = console.log } = {}) {
-  const names = ['bare', ...(clients ?? CLIENTS.map((c) => c.name)).filter((c) => c !== 'drain' && c !== 'bare')]
+  const names = ['bare', ...(clients ?? CLIENTS.map((c) => c.name)).filter((c) => c !== 'drain' && c !== 'bare' && c !== 'parser-event')]
   const server = await startServer()
   const perRound = Object.fromEntries(names.map((c) => [c, []]))
   const info = {}

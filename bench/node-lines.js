@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { RUNTIMES, ensureRuntime } from '../scripts/runtime-matrix.js'
 import { parseArgs, median, runJsonChild, startServer, fmt } from './lib.js'
 
-export const NODE_LINE_CLIENTS = ['ours', 'eventsource-client', 'eventsource', 'parser']
+// `parser-event` is the limit measured: the floor plus one bare Event dispatched per message, in the same pipeline.
+export const NODE_LINE_CLIENTS = ['ours', 'eventsource-client', 'eventsource', 'parser', 'parser-event']
 /** results key → worker scenario */
 export const NODE_LINE_SCENARIOS = { clients: 'tokens', http: 'tokens-http' }
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url))
@@ -53,6 +54,8 @@ export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log 
   const empty = () => Object.fromEntries(NODE_LINE_CLIENTS.map((c) => [c, { rounds: [] }]))
   const lines = (await nodeLines()).map((line) => ({ ...line, clients: line.error ? {} : empty(), http: line.error ? {} : empty() }))
   const server = await startServer()
+  /** The events of one run, from the worker (every client gets the same stream). */
+  let events
   try {
     for (let r = 0; r < rounds; r++) {
       for (const line of lines.filter((l) => !l.error)) {
@@ -72,6 +75,7 @@ export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log 
               continue
             }
             if (!res.ok) row.wrong = res.wrong
+            events ??= res.expected?.count
             row.version = res.version
             row.rounds.push(median(res.times))
             out.push(`${name}=${fmt.ms(median(res.times))}${res.ok ? '' : '(wrong)'}`)
@@ -85,11 +89,12 @@ export async function runNodeLines({ quick = false, rounds = quick ? 1 : 3, log 
   }
   for (const line of lines) for (const row of [...Object.values(line.clients), ...Object.values(line.http)]) row.median = median(row.rounds)
   const recorded = lines.map((line) => (line.bin ? { ...line, bin: recordedBin(line.bin) } : line))
-  return { date: new Date().toISOString(), quick, rounds, lines: recorded }
+  return { date: new Date().toISOString(), quick, rounds, events, lines: recorded }
 }
 
 export function nodeLinesTable(res) {
-  const head = NODE_LINE_CLIENTS.map((c) => (c === 'ours' ? 'ours' : c === 'parser' ? 'parser floor' : c))
+  const LABELS = { parser: 'parser floor', 'parser-event': 'floor + bare Event (limit, measured)' }
+  const head = NODE_LINE_CLIENTS.map((c) => LABELS[c] ?? c)
   const out = []
   for (const [key, title] of [['clients', 'in memory'], ['http', 'over loopback HTTP']]) {
     // Results from before the loopback rows have none.
@@ -98,7 +103,7 @@ export function nodeLinesTable(res) {
     out.push(
       `### Token stream on every Node line (${title})`,
       '',
-      `200,000 events in 16 KiB chunks${res.quick ? ' (quick: 20,000)' : ''}; median ms of ${res.rounds} round(s) × 3 runs; ratios are the peer's time ÷ ours (> 1: ours is faster).`,
+      `${fmt.num(res.events)} events in 16 KiB chunks${res.quick ? ' (quick)' : ''}; median ms of ${res.rounds} round(s) × 3 runs; ratios are the peer's time ÷ ours (> 1: ours is faster).`,
       '',
       `| Node | ${head.join(' | ')} | eventsource-client ÷ ours | eventsource ÷ ours |`,
       `|---|${head.map(() => '---:').join('|')}|---:|---:|`,
@@ -109,7 +114,8 @@ export function nodeLinesTable(res) {
         continue
       }
       const c = line[key]
-      const cell = (name) => (c[name].error ? 'error' : `${fmt.ms(c[name].median)}${c[name].wrong ? ' (wrong)' : ''}`)
+      // Results from before a client joined the section have no cell for it.
+      const cell = (name) => (c[name] === undefined ? '—' : c[name].error ? 'error' : `${fmt.ms(c[name].median)}${c[name].wrong ? ' (wrong)' : ''}`)
       const ratio = (name) => (c[name].wrong || c.ours.wrong ? '—' : fmt.ratio(c[name].median / c.ours.median))
       out.push(`| ${line.version} | ${NODE_LINE_CLIENTS.map(cell).join(' | ')} | ${ratio('eventsource-client')} | ${ratio('eventsource')} |`)
     }

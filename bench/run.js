@@ -213,10 +213,16 @@ function evaluateTargets(res) {
     const c = line.clients
     if (line.error || !c.ours || c.ours.wrong || Number(line.version.split('.')[0]) < 22) continue
     const cost = res.eventCost?.lines?.find((l) => l.node === line.version)
-    const events = res.nodeLines.quick ? 20_000 : 200_000
-    if (cost && c.parser && !c.parser.wrong) {
+    const events = res.nodeLines.events
+    if (cost && events && c.parser && !c.parser.wrong) {
       const limit = c.parser.median + (cost.ms.event / cost.events) * events
       add(`token stream on Node ${line.version}, in memory: ours ≤ 1.25× the limit (floor ${fmt.ms(c.parser.median)} + Event ${fmt.ms((cost.ms.event / cost.events) * events)} ms = ${fmt.ms(limit)} ms)`, c.ours.median / limit, NaN, (v) => v <= 1.25)
+    }
+    // The same limit measured instead of summed: a bare Event dispatched from the parser's callback, in the same
+    // pipeline, costs more than in event-cost.js's tight loop (cache misses, GC of the parser's garbage).
+    const measured = c['parser-event']
+    if (measured && !measured.wrong && !measured.error) {
+      add(`token stream on Node ${line.version}, in memory: ours ≤ 1.25× the limit measured (floor + bare Event, ${fmt.ms(measured.median)} ms)`, c.ours.median / measured.median, NaN, (v) => v <= 1.25)
     }
     if (line.version.startsWith('24.')) {
       const r = (peer) => (c[peer]?.wrong ? NaN : c[peer]?.median / c.ours.median)
@@ -314,7 +320,7 @@ if (!args['no-write']) {
   log(`wrote ${jsonPath.slice(BENCH_DIR.length - 6)}${quick ? '' : ' and bench/RESULTS.md'} (${elapsed()})`)
 }
 
-const mustPass = ['ours', 'parser', 'drain']
+const mustPass = ['ours', 'parser', 'parser-event', 'drain']
 const failed = Object.entries(results.streams).flatMap(([sc, e]) =>
   mustPass.filter((c) => e.clients[c] && (e.clients[c].wrong || e.clients[c].error)).map((c) => `${sc}/${c}: ${e.clients[c].wrong || e.clients[c].error}`))
 if (failed.length) {
