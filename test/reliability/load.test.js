@@ -24,7 +24,7 @@ function hangingScript(count) {
 }
 
 // The README's Reliability table (from `npm run stress`, 1,000 sources): 31 KiB heap and 88 KiB RSS per connection
-// (29 KiB before eventsource-parser 4, whose closures add about 1.1 KiB per source; README, Performance).
+// (29 KiB before eventsource-parser 4, whose closures add about 1.3 KiB per idle source: README, Performance).
 // This test runs the same 1,000 sources (3-5 s), so its figures are the published ones, not a smaller run's with the
 // process's fixed cost spread over fewer connections (at 200 sources: 42 KiB heap, and RSS anywhere in 150-310 KB).
 // Measured with the project's own parser on the system Node 20.20.2, 2 shared cores, 9 runs, some beside a CPU-bound
