@@ -64,7 +64,10 @@ export async function runBundleSize() {
 
 /**
  * What a feature adds to the bundle: src/ bundled whole, then again with the feature's module replaced by a stub
- * that does nothing (its glue in fetch-event-source.ts stays, so the difference is the module's own share).
+ * that does nothing (its glue in fetch-event-source.ts stays, so the difference is the module's own share). The
+ * last rows stub them all: what is left is the core every source runs (the EventSource contract, the retry policy,
+ * the error codes and events), which no subpath export could take out of the default build, and within it the
+ * parser alone.
  */
 const FEATURES = [
   {
@@ -77,28 +80,48 @@ const FEATURES = [
     module: 'page-life',
     stub: `export const HIDDEN_GRACE_MS = 30000; export const canWatchPage = () => false; export const isOffline = () => false; export const watchPage = () => () => {}`,
   },
+  {
+    name: '`for await` (src/message-iterator.ts)',
+    module: 'message-iterator',
+    stub: `export class MessageIterator {}`,
+  },
+  {
+    name: 'option checks and their messages (src/options.ts, defaults kept)',
+    module: 'options',
+    stub: `const R = { initialDelay: 3000, maxDelay: 30000, factor: 2, jitter: 0.2, maxAttempts: Infinity }
+export function readSettings(o) { o ??= {}; return { withCredentials: !!o.withCredentials, method: o.method ?? 'GET', headers: o.headers, body: o.body, lastEventId: o.lastEventId ?? '', lastEventIdInHeader: true, lastEventIdParam: '', redirect: o.redirect ?? 'follow', onResponse: o.onResponse, maxBufferSize: o.maxBufferSize ?? 16777216, decodeBase64: !!o.decodeBase64, fetch: o.fetch, signal: o.signal, retry: { ...R, ...o.retry }, heartbeatTimeout: o.heartbeatTimeout ?? 0, shared: false, pauseWhenHidden: -1 } }`,
+  },
+  {
+    name: 'header and body functions, `lastEventIdIn: query` (src/request.ts, a plain request kept)',
+    module: 'request',
+    stub: `export async function buildRequest(s, url, id, signal) { const h = new Headers(s.headers); h.set('accept', 'text/event-stream'); if (id) h.set('last-event-id', id); return { url, init: { method: s.method, headers: h, body: s.body, signal, cache: 'no-store' } } }`,
+  },
 ]
+const FEATURE_MODULE = new RegExp(`\\./(${FEATURES.map((f) => f.module).join('|')})\\.js$`)
 
 async function featureCosts() {
-  const build = async (stubbed) => {
+  const build = async (stubbed, entry = 'src/index.ts') => {
     /** @type {import('esbuild').Plugin} */
     const stubs = {
       name: 'stub',
       setup(b) {
-        b.onResolve({ filter: /\.\/(shared-connection|page-life)\.js$/ }, (args) => {
+        b.onResolve({ filter: FEATURE_MODULE }, (args) => {
+          // eventsource-parser's own relative imports are not ours
+          if (!args.importer.startsWith(join(ROOT, 'src'))) return undefined
           const feature = stubbed.find((f) => args.path === `./${f.module}.js`)
           return feature ? { path: feature.module, namespace: 'stub' } : { path: join(ROOT, 'src', args.path.replace(/\.js$/, '.ts')) }
         })
         b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubbed.find((f) => f.module === args.path)?.stub, loader: 'js' }))
       },
     }
-    const result = await esbuild.build({ ...BUNDLE, entryPoints: [join(ROOT, 'src/index.ts')], plugins: [stubs] })
+    const result = await esbuild.build({ ...BUNDLE, entryPoints: [join(ROOT, entry)], plugins: [stubs] })
     return gzipSync(result.outputFiles[0].contents, { level: 9 }).length
   }
   const whole = await build([])
   const rows = [{ feature: 'everything (src/ bundled)', gzip: whole }]
   for (const feature of FEATURES) rows.push({ feature: feature.name, gzip: whole - (await build([feature])) })
-  rows.push({ feature: 'without both', gzip: await build(FEATURES) })
+  rows.push({ feature: 'the core: all of the above stubbed', gzip: await build(FEATURES), core: true })
+  rows.push({ feature: 'of which the parser: eventsource-parser and its wrapper (src/event-stream-parser.ts)', gzip: await build([], 'src/event-stream-parser.ts') })
   return rows
 }
 
@@ -130,7 +153,7 @@ export function bundleTable(b) {
     for (const m of b.modules) lines.push(`| ${m.module} | ${m.min} B | ${m.gzip} B |`)
   }
   if (b.features?.length) {
-    lines.push('', 'What each feature adds to the min+gzip bundle (the module replaced by a no-op stub; its glue in the class stays):', '')
+    lines.push('', 'What each feature adds to the min+gzip bundle (the module replaced by a no-op stub; its glue in the class stays), and what is left without them:', '')
     lines.push('| feature | min+gzip |', '|---|---:|')
     for (const f of b.features) lines.push(`| ${f.feature} | ${f.gzip} B |`)
   }
