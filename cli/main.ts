@@ -55,10 +55,11 @@ Options:
   -V, --version                the version
 
 Output: by default each event's data followed by a newline (use --json to see types and ids).
-On a terminal, control characters in the data (C0 but tab, DEL, C1) are shown escaped, as \\x1b or
-\\u009b; the line breaks between a multi-line event's lines stay. Piped, data is written as sent.
---json escapes them always, U+2028 and U+2029 too. Notices and errors go to stderr, with control
-characters always escaped.
+On a terminal, control characters in the data (C0 but tab, DEL, C1) and the bidirectional ones
+(U+202E and its kin) are shown escaped, as \\x1b, \\u009b or \\u202e; the line breaks between a
+multi-line event's lines stay. Piped, data is written as sent. --json escapes them always, U+2028
+and U+2029 too. Notices and errors go to stderr, with the same characters always escaped. The
+stream is read only as fast as stdout takes the output.
 
 Exit status:
   0   the server ended the stream for good (204 No Content), or the stream ended with
@@ -79,19 +80,25 @@ class UsageError extends Error {}
  * C0 controls, DEL and C1 controls: what a terminal acts on instead of showing. ESC starts the sequences that
  * retitle the window (OSC 0), write the clipboard (OSC 52) or clear the screen (CSI 2J); U+009B is a CSI by itself;
  * a CR lets the next text overwrite the line. Tab is always shown as is, LF where it is a line of the output.
+ *
+ * And the bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): invisible
+ * themselves, they reorder the text around them, so a server could make "gnp.exe" read "exe.png", or swap two
+ * numbers ("Trojan Source", CVE-2021-42574). Other invisible format characters stay: ZWJ joins emoji, and none of
+ * them moves text.
  */
-const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g
-const CONTROLS_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const CONTROLS_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 /**
- * What JSON.stringify leaves raw but a reader of JSON lines should not meet: DEL and C1 act on a terminal, and
- * U+2028/U+2029 end a line for readers that break lines there too (Python's splitlines, editors).
+ * What JSON.stringify leaves raw but a reader of JSON lines should not meet: DEL, C1 and the bidirectional
+ * characters act on a terminal, and U+2028/U+2029 end a line for readers that break lines there too (Python's
+ * splitlines, editors).
  */
-const JSON_RAW = /[\x7f-\x9f\u2028\u2029]/g
+const JSON_RAW = /[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, '0')
 const unicodeEscape = (char: string): string => `\\u${hex(char.charCodeAt(0), 4)}`
 
-/** `\x1b` for a C0 control or DEL (one byte), `\u009b` for a C1 control (a code point, two bytes in UTF-8). */
+/** `\x1b` for a C0 control or DEL (one byte), `\u009b` for a C1 control or `\u202e` for a bidi one (a code point). */
 function controlEscape(char: string): string {
   const code = char.charCodeAt(0)
   return code < 0x80 ? `\\x${hex(code, 2)}` : unicodeEscape(char)
@@ -306,25 +313,50 @@ function refusedRedirect(response: Response | undefined): string {
 const RETRIED = new Set<FetchEventSourceErrorEvent['code']>(['network', 'connection-lost', 'stream-ended', 'heartbeat-timeout'])
 
 /**
- * A fetch for --raw, which wants the bytes as received, before the parser: copies the body of every response
- * `shouldCopy` accepts (asked per chunk, since the response is accepted only after fetch resolves) to stdout.
+ * Resolves once stdout has room again, or at once if it has. Also on `close` (a closed pipe never drains) and on
+ * the request's abort (the source closed while the output stalled): nothing waits for ever.
  */
-function copyingFetch(shouldCopy: (response: Response) => boolean): typeof fetch {
+function stdoutRoom(signal: AbortSignal | null | undefined): Promise<void> | undefined {
+  const stdout = process.stdout
+  if (!stdout.writableNeedDrain || signal?.aborted) return undefined
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stdout.off('drain', done)
+      stdout.off('close', done)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    stdout.on('drain', done)
+    stdout.on('close', done)
+    signal?.addEventListener('abort', done)
+  })
+}
+
+/**
+ * The fetch every mode uses: reads each response body one chunk at a time, and only while stdout keeps up. Writes
+ * to a pipe nobody reads (`| slow-consumer`, a stalled terminal) queue in this process; without the wait, a fast
+ * server would grow that queue without limit. With it, the CLI stops reading, TCP pushes back on the server, and at
+ * most one chunk's events wait. For --raw it also copies the body of every response `shouldCopy` accepts (asked per
+ * chunk, since the response is accepted only after fetch resolves) to stdout: the bytes as received, before the
+ * parser.
+ */
+function pacedFetch(shouldCopy: ((response: Response) => boolean) | undefined): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init)
     const original = response.body
     if (original === null) return response
     const reader = original.getReader()
-    const copied = new ReadableStream<Uint8Array>(
+    const paced = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           try {
+            await stdoutRoom(init?.signal)
             const { done, value } = await reader.read()
             if (done) {
               controller.close()
               return
             }
-            if (shouldCopy(response)) process.stdout.write(value)
+            if (shouldCopy?.(response)) process.stdout.write(value)
             controller.enqueue(value)
           } catch (error) {
             controller.error(error)
@@ -336,7 +368,7 @@ function copyingFetch(shouldCopy: (response: Response) => boolean): typeof fetch
       },
       { highWaterMark: 0 },
     )
-    Object.defineProperty(response, 'body', { value: copied, configurable: true })
+    Object.defineProperty(response, 'body', { value: paced, configurable: true })
     return response
   }
 }
@@ -384,7 +416,7 @@ async function run(options: CliOptions): Promise<number> {
       accepted.add(response)
     },
   }
-  if (options.format === 'raw') init.fetch = copyingFetch((response) => accepted.has(response))
+  init.fetch = pacedFetch(options.format === 'raw' ? (response) => accepted.has(response) : undefined)
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
   if (options.lastEventIdIn !== undefined) init.lastEventIdIn = options.lastEventIdIn

@@ -11,13 +11,13 @@
 /** One event, after Hertz's `sse.Event`. */
 export interface SSEEvent {
   /** Sets the client's last event ID (`''` resets it). Numbers are written in decimal. */
-  id?: string | number | null
+  id?: string | number | null | undefined
   /** Event type; omitted means the client's default, `message`. */
-  event?: string | null
+  event?: string | null | undefined
   /** Reconnection time in ms (a non-negative integer). */
-  retry?: number | null
+  retry?: number | null | undefined
   /** Payload; bytes are decoded as UTF-8. Without data, the client dispatches no event. */
-  data?: string | Uint8Array | null
+  data?: string | Uint8Array | null | undefined
 }
 
 /** Headers every event stream gets; `X-Accel-Buffering: no` stops nginx-style proxies from buffering it. */
@@ -93,17 +93,17 @@ export function lastEventId(req: RequestLike): string {
 /** Options both stream flavours share. */
 export interface StreamOptions {
   /** Response status (default 200). */
-  status?: number
+  status?: number | undefined
   /** Merged over SSE_HEADERS (names are lower-cased). */
-  headers?: Record<string, string | number | readonly string[]>
+  headers?: Record<string, string | number | readonly string[]> | undefined
   /**
    * Bytes of unsent output a reader may let pile up before it is disconnected (default 1 MiB). A producer that
    * awaits `publish` never gets near it; it is the safety valve against a reader that never reads while events are
    * sent with `send` or un-awaited `publish` (fan-out to many readers).
    */
-  maxBuffered?: number
+  maxBuffered?: number | undefined
   /** Sends a bare `:` comment line every this many ms, so proxies and heartbeat timeouts keep the stream open. */
-  keepAlive?: number
+  keepAlive?: number | undefined
 }
 
 /** SSE_HEADERS with `extra` merged over them, names lower-cased. */

@@ -6,7 +6,6 @@
 // runs at the reader's pace; `send` writes at once for fan-out, and the `maxBuffered` cap protects the server from a
 // reader that never reads either way.
 
-import type { ServerResponse } from 'node:http'
 import { type SSEEvent, type StreamOptions, DEFAULT_MAX_BUFFERED, checkKeepAlive, formatComment, formatEvent, mergeHeaders } from './format.js'
 
 /** What both stream flavours offer. Writes after the stream ended are dropped and report `false`. */
@@ -28,11 +27,25 @@ export interface EventStream {
   close(): void
 }
 
-/** Minimal shape of the response we write to, so frameworks wrapping ServerResponse type-check too. */
-export type NodeResponse = Pick<
-  ServerResponse,
-  'headersSent' | 'writeHead' | 'flushHeaders' | 'write' | 'end' | 'destroy' | 'destroyed' | 'writableEnded' | 'writableLength' | 'writableNeedDrain' | 'once' | 'off'
->
+/**
+ * The response we write to, by the members used: node:http's `ServerResponse` fits, and so do frameworks wrapping
+ * it (Express's `res`, Fastify's `reply.raw`). Declared structurally, so the declarations of this module need no
+ * `@types/node`: a project on the web-standard half alone (Hono, `Deno.serve`, a worker) compiles without it.
+ */
+export interface NodeResponse {
+  readonly headersSent: boolean
+  readonly destroyed: boolean
+  readonly writableEnded: boolean
+  readonly writableLength: number
+  readonly writableNeedDrain: boolean
+  writeHead(statusCode: number, headers?: Record<string, string | number | string[]>): unknown
+  flushHeaders(): void
+  write(chunk: string): boolean
+  end(): unknown
+  destroy(error?: Error): unknown
+  once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown
+  off(event: 'drain', listener: () => void): unknown
+}
 
 class NodeEventStream implements EventStream {
   readonly #res: NodeResponse

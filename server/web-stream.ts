@@ -7,9 +7,9 @@ import type { EventStream } from './node-stream.js'
 
 export interface WebStreamOptions extends StreamOptions {
   /** Ends the stream when this aborts: pass the incoming `request.signal`. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Bytes the body may queue before `publish` waits (default 64 KiB). */
-  highWaterMark?: number
+  highWaterMark?: number | undefined
 }
 
 /** An event stream whose `response` you return from a fetch-style handler. */

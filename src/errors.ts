@@ -51,6 +51,8 @@ const DENO_INSPECT = Symbol.for('Deno.customInspect')
 export class FetchEventSourceError extends Error {
   readonly code: FetchEventSourceErrorCode | number
   declare readonly response: Response | undefined
+  /** What failed underneath, as on the error event. Declared here too: `Error.cause` is only in lib ES2022. */
+  declare readonly cause: unknown
 
   constructor(details: FetchEventSourceErrorDetails) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause })
@@ -109,14 +111,15 @@ function causeOf(cause: unknown, options: object, nodeInspect: Inspect | undefin
 }
 
 /**
- * Text a server sent (a status text, a Location), made safe to put in a message: messages end up on terminals and
- * in logs, so C0 and C1 controls and DEL are shown escaped instead of being written raw.
+ * Text a server sent (a status text, a Location, an event type), made safe to put in a message: messages end up on
+ * terminals and in logs, so C0 and C1 controls and DEL are shown escaped instead of being written raw, and so are
+ * the bidirectional formatting characters, which reorder the text around them ("Trojan Source", CVE-2021-42574).
  */
 export function printable(text: string): string {
-  // The CLI's convention: \x1b for a C0 control or DEL (one byte), \u009b for a C1 control (a code point).
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+  // The CLI's convention: \x1b for a C0 control or DEL (one byte), \u009b or \u202e for the others (a code point).
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0)
-    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u00${code.toString(16)}`
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
   })
 }
 

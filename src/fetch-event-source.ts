@@ -24,7 +24,13 @@ const CLOSED = 2
 const STREAM: TextDecodeOptions = { stream: true }
 
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
-type Handler = ((this: FetchEventSource, event: any) => unknown) | null
+/**
+ * What a handler attribute holds. `EventHandlerNonNull` is `[LegacyTreatNonObjectAsNull]` (HTML): any object is
+ * kept, a callable one is called, and an object that is not callable holds the listener's place but is never
+ * called; any other value is null (C7).
+ */
+type Handler = Callback | object | null
+type Callback = (this: FetchEventSource, event: any) => unknown
 /** The statuses fetch follows (fetch §4.4 "HTTP-redirect fetch"): with redirect 'manual', Node returns them as is. */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 type HandlerType = 'open' | 'message' | 'error'
@@ -49,17 +55,17 @@ let joinShared: (source: FetchEventSource, key: string) => SharedConnection
  * current one before touching state. That single check is what makes `close()` final and leak-free.
  */
 export class FetchEventSource extends EventTarget {
-  static readonly CONNECTING = CONNECTING
-  static readonly OPEN = OPEN
-  static readonly CLOSED = CLOSED
+  // Defined below the class on the constructor and the prototype, as WebIDL constants: read-only (C5, C6).
+  declare static readonly CONNECTING: typeof CONNECTING
+  declare static readonly OPEN: typeof OPEN
+  declare static readonly CLOSED: typeof CLOSED
   declare readonly CONNECTING: typeof CONNECTING
   declare readonly OPEN: typeof OPEN
   declare readonly CLOSED: typeof CLOSED
 
-  /** The absolute URL (C3). */
-  readonly url: string
-  readonly withCredentials: boolean
-
+  /** The absolute URL (C3); a reconnection goes there too, so it is read-only (C6). */
+  readonly #url: string
+  readonly #withCredentials: boolean
   #readyState: ReadyState = CONNECTING
   readonly #settings: Settings
   readonly #parser: EventStreamParser
@@ -94,7 +100,8 @@ export class FetchEventSource extends EventTarget {
   /** With `shared` in a browser: this source's place among the sources sharing one connection. */
   #shared: SharedConnection | undefined
 
-  constructor(url: string | URL, init?: FetchEventSourceInit) {
+  // `init` has a default so that `length` is 1, as WebIDL counts an optional argument (C6).
+  constructor(url: string | URL, init: FetchEventSourceInit | null | undefined = undefined) {
     super()
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'FetchEventSource': 1 argument required, but only 0 present.")
@@ -107,15 +114,15 @@ export class FetchEventSource extends EventTarget {
     } catch (error) {
       throw new DOMException(`Failed to construct 'FetchEventSource': The URL '${href}' is invalid.`, 'SyntaxError')
     }
-    this.url = parsed.href
+    this.#url = parsed.href
     const settings = readSettings(init)
     this.#settings = settings
-    this.withCredentials = settings.withCredentials
+    this.#withCredentials = settings.withCredentials
     this.#reconnectionTime = settings.retry.initialDelay
     this.#parser = new EventStreamParser(new ParserSink(this), settings.maxBufferSize)
     this.#parser.reset(settings.lastEventId)
     // Derived now, so a `shared: true` that cannot name its request throws here, in every runtime.
-    const key = settings.shared === true ? sharedKey(this.url, settings) : settings.shared
+    const key = settings.shared === true ? sharedKey(this.#url, settings) : settings.shared
 
     const { signal } = settings
     if (signal?.aborted) {
@@ -145,6 +152,14 @@ export class FetchEventSource extends EventTarget {
         if (this.#suspended === 0) this.#shared.attach()
       }
     })
+  }
+
+  get url(): string {
+    return this.#url
+  }
+
+  get withCredentials(): boolean {
+    return this.#withCredentials
   }
 
   get readyState(): ReadyState {
@@ -212,7 +227,7 @@ export class FetchEventSource extends EventTarget {
    * already there, or removing one that is not, changes nothing (DOM), so neither needs the previous value.
    */
   #setHandler(type: HandlerType, handler: Handler): void {
-    const value = typeof handler === 'function' ? handler : null
+    const value = (typeof handler === 'object' && handler !== null) || typeof handler === 'function' ? handler : null
     ;(this.#handlers ??= {})[type] = value
     if (value === null) this.removeEventListener(type, INVOKERS[type])
     else this.addEventListener(type, INVOKERS[type])
@@ -224,16 +239,16 @@ export class FetchEventSource extends EventTarget {
     // Each reads the handler slot itself: the per-event path through `onmessage` is one call, not a getter and a call.
     INVOKERS = {
       open(event) {
-        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-        this.#handlers!.open?.call(this, event)
+        const handler = this.#handlers!.open
+        if (typeof handler === 'function') (handler as Callback).call(this, event)
       },
       message(event) {
-        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-        this.#handlers!.message?.call(this, event)
+        const handler = this.#handlers!.message
+        if (typeof handler === 'function') (handler as Callback).call(this, event)
       },
       error(event) {
-        // Stryker disable next-line OptionalChaining: the invoker is a listener only while the attribute holds a function, and a listener removed mid-dispatch is not called (DOM)
-        this.#handlers!.error?.call(this, event)
+        const handler = this.#handlers!.error
+        if (typeof handler === 'function') (handler as Callback).call(this, event)
       },
     }
     // The parser's sink: one small object per source instead of four closures. Declared here, where its methods
@@ -485,7 +500,7 @@ export class FetchEventSource extends EventTarget {
     const settings = this.#settings
     let response: Response
     try {
-      const request = await buildRequest(settings, this.url, this.#parser.lastEventId, controller.signal)
+      const request = await buildRequest(settings, this.#url, this.#parser.lastEventId, controller.signal)
       if (controller !== this.#controller) return
       // Looked up per attempt, so a fetch patched after construction (tests, polyfills) is used.
       response = await (settings.fetch ?? globalThis.fetch)(request.url, request.init)
@@ -505,7 +520,7 @@ export class FetchEventSource extends EventTarget {
         // An abort the source did not cause (page teardown, a custom fetch giving up): fail (C12).
         this.#fail({ code: 'aborted', message: 'The request was aborted', cause: error })
       } else {
-        this.#attemptFailed({ code: 'network', message: withoutUserInfo(`Failed to fetch ${this.url}: ${errorMessage(error)}`), cause: error }, false)
+        this.#attemptFailed({ code: 'network', message: withoutUserInfo(`Failed to fetch ${this.#url}: ${errorMessage(error)}`), cause: error }, false)
       }
       return
     }
@@ -547,7 +562,7 @@ export class FetchEventSource extends EventTarget {
 
     // Announce the connection (C16). The backoff count stays: an accepted response that ends without an event
     // is one more failure in a row, so a server that accepts and closes at once cannot draw a reconnect storm.
-    this.#origin = originOf(response.url || this.url)
+    this.#origin = originOf(response.url || this.#url)
     this.#delivered = false
     this.#readyState = OPEN
     // Stryker disable next-line StringLiteral: send() stamps the term itself; `'open'` differs, and is killed
@@ -775,10 +790,18 @@ export class FetchEventSource extends EventTarget {
   }
 }
 
-// The constants live on the prototype too (C5), read-only and enumerable like WebIDL constants.
+// The interface's shape, as WebIDL gives it to EventSource (C5, C6): the constants on the constructor and the
+// prototype, read-only and enumerable; attributes and operations enumerable on the prototype (a class makes its
+// members non-enumerable); and the class string "EventSource", for `Object.prototype.toString`.
 for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]] as const) {
-  Object.defineProperty(FetchEventSource.prototype, name, { value, enumerable: true, writable: false, configurable: false })
+  for (const target of [FetchEventSource, FetchEventSource.prototype]) {
+    Object.defineProperty(target, name, { value, enumerable: true, writable: false, configurable: false })
+  }
 }
+for (const name of ['url', 'withCredentials', 'readyState', 'lastEventId', 'onopen', 'onmessage', 'onerror', 'sharedStatus', 'close']) {
+  Object.defineProperty(FetchEventSource.prototype, name, { enumerable: true })
+}
+Object.defineProperty(FetchEventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true })
 
 // The listener overloads of the public type (event-source.ts), repeated so the class implements it: TypeScript merges
 // declared overloads into a class, but cannot merge an interface that extends one (EventTarget's signature differs).

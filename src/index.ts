@@ -15,5 +15,5 @@ export {
   type FetchEventSourceErrorCode,
   type FetchEventSourceErrorDetails,
 } from './errors.js'
-export type { BodySource, FetchEventSourceInit, HeadersSource, RetryErrorInfo, RetryPolicy } from './options.js'
+export type { BodySource, FetchEventSourceInit, FetchLike, HeadersSource, RetryErrorInfo, RetryPolicy } from './options.js'
 export type { SharedStatus } from './shared-connection.js'

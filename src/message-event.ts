@@ -69,3 +69,7 @@ if (typeof MessageEvent === 'function') {
   delete (SourceMessageEvent.prototype as { constructor?: unknown }).constructor
 }
 Object.defineProperty(SourceMessageEvent.prototype, Symbol.toStringTag, { value: 'MessageEvent', configurable: true })
+// Enumerable, as MessageEvent's own attributes and operation are (WebIDL): `for…in` lists the same five fields.
+for (const name of ['data', 'origin', 'lastEventId', 'source', 'ports', 'initMessageEvent']) {
+  Object.defineProperty(SourceMessageEvent.prototype, name, { enumerable: true })
+}

@@ -9,6 +9,12 @@ type BodyInitLike = NonNullable<RequestInit['body']>
 /** Headers for every attempt; a function is called before each (re)connection, e.g. for a fresh auth token. */
 export type HeadersSource = HeadersInitLike | (() => HeadersInitLike | Promise<HeadersInitLike>)
 
+/**
+ * The `fetch` a source calls: always with the request's absolute URL as a string and an init object. `typeof fetch`
+ * fits, and so does a wrapper typed for only what it is given.
+ */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+
 /** A request body; a function is called per attempt, for one-shot bodies such as streams. */
 export type BodySource = BodyInitLike | null | (() => BodyInitLike | null | Promise<BodyInitLike | null>)
 
@@ -73,8 +79,8 @@ export interface FetchEventSourceInit {
   maxBufferSize?: number | undefined
   /** Base64-decode each event's data to UTF-8 text. */
   decodeBase64?: boolean | undefined
-  /** The fetch to use. Default: `globalThis.fetch`, looked up at every attempt. */
-  fetch?: typeof fetch | undefined
+  /** The fetch to use, called as `fetch(url, init)`. Default: `globalThis.fetch`, looked up at every attempt. */
+  fetch?: FetchLike | undefined
   /** Aborting it closes the source, like `close()`. */
   signal?: AbortSignal | undefined
   retry?: RetryPolicy | undefined
@@ -112,7 +118,7 @@ export interface Settings {
   onResponse: ((response: Response) => void | Promise<void>) | undefined
   maxBufferSize: number
   decodeBase64: boolean
-  fetch: typeof fetch | undefined
+  fetch: FetchLike | undefined
   signal: AbortSignal | undefined
   retry: Required<Omit<RetryPolicy, 'shouldRetry'>> & Pick<RetryPolicy, 'shouldRetry'>
   /** 0 when off. */
@@ -135,7 +141,8 @@ export function readSettings(init: FetchEventSourceInit | undefined | null): Set
 }
 
 function validate(options: FetchEventSourceInit): Settings {
-  if (typeof options !== 'object') invalid('init', 'an object', options)
+  // A dictionary argument: any object, a function included (WebIDL reads its properties like any object's).
+  if (typeof options !== 'object' && typeof options !== 'function') invalid('init', 'an object', options)
 
   const method = options.method === undefined ? 'GET' : options.method
   if (typeof method !== 'string' || !TOKEN.test(method)) invalid('method', 'an HTTP token', method)

@@ -13,7 +13,7 @@ export const STORM_FLOOR = 100
 /**
  * The wait before the next attempt. `failures` counts attempts in a row that delivered no event, this one
  * included: the first reconnect waits exactly the reconnection time, as the spec says, and only repeated failures
- * grow the delay, capped and jittered, and never below the storm floor.
+ * grow the delay, capped and jittered, and never below the storm floor or the reconnection time.
  */
 export function reconnectDelay(reconnectionTime: number, failures: number, policy: Settings['retry']): number {
   if (failures <= 1) return clampTimerDelay(reconnectionTime)
@@ -21,8 +21,9 @@ export function reconnectDelay(reconnectionTime: number, failures: number, polic
   const cap = Math.max(policy.maxDelay, reconnectionTime)
   let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), floor), cap)
   delay -= delay * policy.jitter * Math.random()
-  // Jitter spreads clients out above the floor, never below it.
-  return clampTimerDelay(Math.max(Math.round(delay), floor))
+  // Jitter spreads clients out above the floor, never below it, and never below the reconnection time: the
+  // standard waits at least that long, "optionally some more" (C17). Only a delay at the cap can jitter below it.
+  return clampTimerDelay(Math.max(Math.round(delay), floor, reconnectionTime))
 }
 
 /**

@@ -344,6 +344,16 @@ test('decodeBase64: data decoded as UTF-8; undecodable events reported and skipp
   assert.deepEqual(got, [['x', 'line1\nline2', 1]])
 })
 
+test('invalid-base64: the event type in the message is escaped, bidirectional characters included', async () => {
+  server.use(http.get(URL_, () => sse('event: t\x1b[2J\u202egnp.exe\u2066\ndata: %%%\n\n')))
+  const source = new FetchEventSource(URL_, { decodeBase64: true })
+  const message = await new Promise((resolve) => {
+    source.onerror = (e) => resolve(e.message)
+  })
+  source.close()
+  assert.equal(message, 'Event data is not valid base64 (event type "t\\x1b[2J\\u202egnp.exe\\u2066")')
+})
+
 test('the request signal is aborted by close(), and fetch is not called again', async () => {
   let signal
   let calls = 0

@@ -136,6 +136,27 @@ test('failed attempts back off: delays grow by factor, capped at maxDelay, no ji
   gaps.forEach((gap, i) => assert.ok(gap >= nominal[i] - 2 && gap < nominal[i] + 400, `gap ${i}: ${gap.toFixed(0)} ms, expected ≈ ${nominal[i]}`))
 })
 
+test('jitter never makes a reconnect wait less than the reconnection time (a server retry: at the cap)', async () => {
+  const times = []
+  routes.set('/retry-at-cap', (req, res, n) => {
+    times.push(performance.now())
+    if (n > 1) return void res.writeHead(503).end()
+    sseHead(res)
+    res.end('retry: 300\ndata: a\n\n')
+  })
+  // maxDelay = the server's retry: every grown delay is capped there, and jitter 1 may take all of it off. The
+  // standard waits at least the reconnection time ("optionally some more"), so every wait is 300 ms or more.
+  const source = new FetchEventSource(`${base}/retry-at-cap`, {
+    retry: { initialDelay: 10, maxDelay: 300, factor: 2, jitter: 1, shouldRetry: () => true },
+  })
+  await new Promise((resolve) => {
+    source.onerror = () => times.length === 5 && resolve()
+  })
+  source.close()
+  const gaps = times.slice(1).map((t, i) => t - times[i])
+  gaps.forEach((gap, i) => assert.ok(gap >= 298 && gap < 1300, `gap ${i}: ${gap.toFixed(0)} ms, expected 300 ms or a little more`))
+})
+
 test('heartbeatTimeout drops a stalled stream, reports heartbeat-timeout while CONNECTING, and reconnects', async () => {
   routes.set('/stalls', (req, res, n) => {
     sseHead(res)

@@ -131,7 +131,7 @@ const signalLike = (fields) => Object.assign(Object.create(null), fields)
 const exactMessages = [
   ['init a number', 5, 'init must be an object, got 5'],
   ['init a string', 'GET', 'init must be an object, got "GET"'],
-  ['init a function', () => ({}), 'init must be an object, got a function'],
+  ['init a boolean', true, 'init must be an object, got true'],
   ['method a number', { method: 5 }, 'method must be an HTTP token, got 5'],
   ['method not a token', { method: 'GE T' }, 'method must be an HTTP token, got "GE T"'],
   ['method CONNECT', { method: 'CONNECT' }, 'method CONNECT is forbidden by fetch'],

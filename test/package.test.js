@@ -168,7 +168,7 @@ describe('types', () => {
       const node = options.types.includes('node')
       // The README's browser examples use DOM globals (document, elements), so without the DOM lib only the
       // server-side examples (fetch-eventsource/server and /testing) are compiled.
-      const files = ['usage.ts', 'misuse.ts', 'readme-globals.d.ts', ...(dom ? ['dom-drop-in.ts'] : []), ...(node ? ['server.ts'] : [])]
+      const files = ['usage.ts', 'misuse.ts', 'readme-globals.d.ts', ...(dom ? ['dom-drop-in.ts'] : []), ...(node ? ['server.ts'] : ['web-server.ts'])]
       for (const file of files) await cp(path.join(ROOT, 'test', 'types', file), path.join(dir, file))
       const examples = await readmeExamples({ node, dom })
       assert.ok(examples.length >= 2, 'the README should have code examples using the library')

@@ -86,9 +86,12 @@ test('jitter is taken off before the floor applies: a grown delay just above the
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 60 } }, { random: 0.999999 }), [60, 100, 200, 400, 800, 1600])
 })
 
-test('a reconnection time above maxDelay is not cut down to it: the cap is the larger of the two', async () => {
+test('a reconnection time above maxDelay is not cut down to it: the cap is the larger of the two, and jitter never goes below it (C17)', async () => {
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0, attempts: 4 }), [50_000, 50_000, 50_000])
-  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 45_000])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 50_000])
+  // Just under the cap: 25,000 grows to 50,000, capped at 30,000, less up to 20 % (24,000), but never under 25,000.
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.999999, attempts: 4 }), [25_000, 25_000, 25_000])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.1, attempts: 3 }), [25_000, 29_400])
 })
 
 test('delays are clamped to what timers can take: a huge initialDelay waits 2^31-1 ms, not 0', async () => {

@@ -24,25 +24,25 @@ export interface RequestRecord {
 
 export interface TestServerLimits {
   /** Bytes one script may expand to (default 16 MiB). */
-  scriptBytes?: number
+  scriptBytes?: number | undefined
   /** Bytes all live scripts may hold together (default 64 MiB); registering past it is refused with 413. */
-  totalScriptBytes?: number
+  totalScriptBytes?: number | undefined
   /** A script, a request log or a result unused for this long is forgotten (default 10 minutes). */
-  ttlMs?: number
+  ttlMs?: number | undefined
   /** Recorded requests kept per key and kind (default 1,000; older ones are dropped). */
-  requestsPerKey?: number
+  requestsPerKey?: number | undefined
   /** Bytes of recorded requests kept in all (default 32 MiB; the oldest keys' logs are dropped first). */
-  recordedBytes?: number
+  recordedBytes?: number | undefined
 }
 
 export interface TestServerOptions {
   /** Default 0: a free port. */
-  port?: number
+  port?: number | undefined
   /** Default 127.0.0.1. */
-  host?: string
+  host?: string | undefined
   /** URL prefix ('/dist/') → folder served read-only (GET/HEAD, no listings, no `..`). */
-  staticRoots?: Record<string, string>
-  limits?: TestServerLimits
+  staticRoots?: Record<string, string> | undefined
+  limits?: TestServerLimits | undefined
 }
 
 export interface TestServer {
@@ -52,7 +52,7 @@ export interface TestServer {
   /** Registers a script directly (no HTTP round trip) and returns its URL. Throws on an invalid script. */
   script(responses: ScriptedResponse[]): string
   /** What a script URL (or a `/counter?key=` URL) received so far, in arrival order; preflights apart. */
-  requests(url: string, options?: { preflight?: boolean }): RequestRecord[]
+  requests(url: string, options?: { preflight?: boolean | undefined }): RequestRecord[]
   /** Resolves with the JSON posted to /results/:runId; rejects after timeoutMs or when the server closes first. */
   waitForResults(runId: string, timeoutMs?: number): Promise<unknown>
   /** Destroys every open connection (hanging streams included) and resolves once closed. Idempotent. */
@@ -188,6 +188,25 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
 
   const recordSize = (entry: RequestRecord) => RECORD_OVERHEAD + entry.body.length + entry.url.length + JSON.stringify(entry.headers).length
 
+  /**
+   * What each record is charged in its log and in the total. A record is charged when it arrives (URL and headers)
+   * and again once its body is read: a body that never arrives (too large, the client gone) leaves a record that
+   * is still counted, and a record dropped from a log is refunded exactly what it was charged.
+   */
+  const charged = new WeakMap<RequestRecord, number>()
+  const charge = (key: string, log: RequestLog, entry: RequestRecord) => {
+    const size = recordSize(entry)
+    const added = size - (charged.get(entry) ?? 0)
+    charged.set(entry, size)
+    log.bytes += added
+    recordedBytes += added
+    // Oldest keys first (a Map iterates in insertion order); the log being written stays.
+    for (const old of logs.keys()) {
+      if (recordedBytes <= bounds.recordedBytes || old === key) break
+      forgetLog(old)
+    }
+  }
+
   /** Records a request in arrival order; the body is filled in once read (before the response starts). */
   const record = async (req: http.IncomingMessage, key: string, kind: 'requests' | 'preflights') => {
     const entry: RequestRecord = { method: req.method ?? 'GET', url: req.url ?? '/', headers: flatHeaders(req), body: '' }
@@ -195,22 +214,15 @@ export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoot
     const list = log[kind]
     list.push(entry)
     if (list.length > bounds.requestsPerKey) {
-      // What a record dropped from the front held is no longer held.
-      const dropped = recordSize(list.shift() as RequestRecord)
-      log.bytes -= dropped
-      recordedBytes -= dropped
+      const refund = charged.get(list.shift() as RequestRecord) ?? 0
+      log.bytes -= refund
+      recordedBytes -= refund
     }
+    charge(key, log, entry)
     entry.body = (await readBody(req, BODY_LIMITS.recordedBody)).toString('utf8')
-    // A record shifted out while its body was read is no longer in the list: it must not be charged.
-    if (!list.includes(entry)) return
-    const size = recordSize(entry)
-    log.bytes += size
-    recordedBytes += size
-    // Oldest keys first (a Map iterates in insertion order); the log being written stays.
-    for (const old of logs.keys()) {
-      if (recordedBytes <= bounds.recordedBytes || old === key) break
-      forgetLog(old)
-    }
+    // A record dropped while its body was read, alone or with its whole log, is no longer held: not charged again.
+    if (logs.get(key) !== log || !list.includes(entry)) return
+    charge(key, log, entry)
   }
 
   const registerScript = (responses: unknown) => {

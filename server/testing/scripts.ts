@@ -12,21 +12,21 @@ import { HttpError } from '../support/http.js'
 /** One scripted response, as a test writes it. */
 export interface ScriptedResponse {
   /** 200..599 (default 200). */
-  status?: number
+  status?: number | undefined
   /** Merged over `content-type: text/event-stream`, `cache-control: no-cache`; lower-cased; null removes a default. */
-  headers?: Record<string, string | number | Array<string | number> | null>
+  headers?: Record<string, string | number | Array<string | number> | null> | undefined
   /** Written in order, each item its own write (flushed before the next), so chunk boundaries reach the client. */
-  body?: BodyItem[]
+  body?: BodyItem[] | undefined
   /** End normally (default) / stay open until the client or `close()` ends it / destroy the socket (a cut). */
-  end?: 'close' | 'hang' | 'destroy'
+  end?: 'close' | 'hang' | 'destroy' | undefined
   /** Location; the status becomes 302 unless a 3xx is given. */
-  redirect?: string
+  redirect?: string | undefined
   /** Credentialed CORS for the request's Origin (for cross-origin and `withCredentials` cases). */
-  cors?: boolean
+  cors?: boolean | undefined
 }
 
 /** A body item: text (UTF-8), a pause, raw bytes, base64, or one write of `repeat` × `times`. */
-export type BodyItem = string | { delay: number } | { bytes: number[] } | { b64: string } | { repeat: string; times?: number }
+export type BodyItem = string | { delay: number } | { bytes: number[] } | { b64: string } | { repeat: string; times?: number | undefined }
 
 type BodyStep = { kind: 'write'; buf: Buffer } | { kind: 'delay'; ms: number }
 
@@ -35,7 +35,7 @@ export interface CompiledResponse {
   headers: Record<string, string | string[] | null>
   body: BodyStep[]
   end: 'close' | 'hang' | 'destroy'
-  redirect?: string
+  redirect?: string | undefined
   cors: boolean
 }
 

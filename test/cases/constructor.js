@@ -202,6 +202,50 @@ export default [
     },
   },
   {
+    rule: 'C6',
+    name: 'the interface as WebIDL shapes it: length 1, read-only constants and attributes, enumerable members, class string EventSource',
+    async run(t) {
+      const { url, key } = await t.script([])
+      const ES = t.ES
+      t.assert.equal(ES.length, 1, 'length counts the required argument only')
+      for (const [target, label] of [[ES, 'class'], [ES.prototype, 'prototype']]) {
+        for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]]) {
+          const d = Object.getOwnPropertyDescriptor(target, name)
+          t.assert.deepEqual(d && [d.value, d.writable, d.enumerable, d.configurable], [value, false, true, false], `${label}.${name}`)
+          // Case files are modules: strict mode, where assigning a read-only property throws.
+          t.assert.throws(() => { target[name] = 9 }, TypeError, `${label}.${name} = 9`)
+        }
+      }
+      const es = t.open(url, { withCredentials: true })
+      es.close()
+      t.assert.deepEqual(Object.keys(es), [], 'no own properties: attributes are accessors on the prototype')
+      t.assert.throws(() => { es.url = 'http://elsewhere.test/' }, TypeError, 'url = …')
+      t.assert.throws(() => { es.withCredentials = false }, TypeError, 'withCredentials = …')
+      t.assert.throws(() => { es.readyState = 1 }, TypeError, 'readyState = …')
+      t.assert.deepEqual([es.url, es.withCredentials, es.readyState], [url, true, 2])
+      const members = []
+      for (const name in es) members.push(name)
+      for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close', 'CONNECTING', 'OPEN', 'CLOSED']) {
+        t.assert.ok(members.includes(name), `for…in lists ${name}`)
+      }
+      t.assert.equal(Object.prototype.toString.call(es), '[object EventSource]')
+      t.assert.deepEqual(await t.requests(key), [], 'closed at once: no request made')
+    },
+  },
+  {
+    rule: 'C6',
+    name: 'the init argument is a dictionary: undefined, null or any object, a function too; anything else is a TypeError',
+    async run(t) {
+      const { url } = await t.script([])
+      for (const init of [undefined, null, {}, Object.assign(() => {}, { withCredentials: true }), Object.assign([], { withCredentials: true })]) {
+        const es = new t.ES(url, init)
+        es.close()
+        t.assert.equal(es.withCredentials, typeof init === 'object' || typeof init === 'function' ? Boolean(init?.withCredentials) : false, `init ${typeof init}`)
+      }
+      for (const init of [true, 1, 'withCredentials']) t.assert.throws(() => new t.ES(url, init), TypeError, `init ${JSON.stringify(init)}`)
+    },
+  },
+  {
     rule: 'C7',
     name: 'is an EventTarget with onopen, onmessage, onerror (null by default)',
     async run(t) {
@@ -268,6 +312,33 @@ export default [
       es.onmessage = () => order.push('H2')
       await t.collect(es, { count: 2 })
       t.assert.deepEqual(order, ['L', 'H2'])
+    },
+  },
+  {
+    rule: 'C7',
+    name: 'a handler set to an object that is not callable is kept (read back, never called, its place held); a non-object is null',
+    async run(t) {
+      const { url } = await t.script([{ body: ['data: a\n\n'], end: 'hang' }])
+      const es = t.open(url)
+      const order = []
+      const object = { handleEvent: () => order.push('handleEvent') }
+      // Set before the open event, which finds it there and does not call it.
+      es.onopen = object
+      es.onmessage = object
+      t.assert.equal(es.onmessage, object, 'an object reads back as itself')
+      es.addEventListener('message', () => order.push('L'))
+      // The object held the handler's place: the function set now runs before the listener added after it.
+      es.onmessage = () => order.push('H')
+      await t.collect(es, { count: 2 })
+      t.assert.deepEqual(order, ['H', 'L'])
+      es.onerror = object
+      t.assert.deepEqual([es.onopen, es.onerror], [object, object])
+      for (const value of [5, 'f', true, undefined, Symbol('s')]) {
+        es.onerror = value
+        t.assert.equal(es.onerror, null, `onerror = ${String(value)}`)
+      }
+      es.close()
+      t.assert.deepEqual(order, ['H', 'L'], 'handleEvent is never called')
     },
   },
   {

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import http from 'node:http'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { startTestServer } from '../../dist/testing.js'
@@ -50,6 +52,20 @@ const HOSTILE_NOTICES = [
 
 /** The message for the raw server's refused response, escaped, whether stderr is a terminal or not. */
 const REFUSED_MESSAGE = String.raw`fetch-eventsource: Expected status 200, got 500 Oops\x1b]0;pwned\x07 \u009b2J: bad \x1b[2J\x07 body line \u009b2`
+
+/**
+ * Bidirectional formatting characters: invisible, they reorder what a terminal shows ("gnp.exe" read as "exe.png";
+ * CVE-2021-42574). One of each kind the CLI escapes, in the id, the type and the data.
+ */
+const BIDI = ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069']
+const BIDI_STREAM = ['retry: 10\n', 'id: 1\u202eevil\n', 'event: t\u2066x\u2069\n', `data: file \u202egnp.exe ${BIDI.join('')}\n`, '\n']
+const BIDI_DATA = `file \u202egnp.exe ${BIDI.join('')}`
+const BIDI_ESCAPED = String.raw`file \u202egnp.exe \u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069`
+const BIDI_JSON = `{"type":"t\\u2066x\\u2069","data":"${BIDI_ESCAPED}","id":"1\\u202eevil"}`
+const BIDI_NOTICES = [
+  String.raw`fetch-eventsource: The server ended the stream; reconnecting with Last-Event-ID "1\u202eevil"`,
+  'fetch-eventsource: the server ended the stream (204 No Content)',
+]
 
 /** @type {Awaited<ReturnType<typeof startTestServer>>} */
 let server
@@ -117,11 +133,11 @@ function runCli(args, { terminal, limit = 10_000 }) {
 }
 
 /**
- * The CLI with `args` against a fresh copy of the hostile stream, which it must finish with status 0.
- * @param {string[]} args @param {boolean} terminal
+ * The CLI with `args` against a fresh copy of the hostile stream (or `body`), which it must finish with status 0.
+ * @param {string[]} args @param {boolean} terminal @param {string[]} [body]
  */
-async function runHostile(args, terminal) {
-  const { url } = await script([{ body: HOSTILE }])
+async function runHostile(args, terminal, body = HOSTILE) {
+  const { url } = await script([{ body }])
   const run = await runCli([...args, url], { terminal })
   assert.equal(run.code, 0, Buffer.concat([run.stdout, run.stderr]).toString())
   return run
@@ -184,6 +200,14 @@ describe('under a pseudo-terminal: nothing the server sent reaches it raw', { sk
     })
   })
 
+  test('bidirectional formatting characters: escaped in the data, in --json and in the notices', async () => {
+    const plain = terminalLines((await runHostile([], true, BIDI_STREAM)).stdout)
+    assert.deepEqual(plain, { stdout: [BIDI_ESCAPED], messages: BIDI_NOTICES })
+    const json = terminalLines((await runHostile(['--json'], true, BIDI_STREAM)).stdout)
+    assert.deepEqual(json, { stdout: [BIDI_JSON], messages: BIDI_NOTICES })
+    for (const char of BIDI) assert.ok(!json.stdout[0]?.includes(char) && !plain.stdout[0]?.includes(char), `raw U+${char.charCodeAt(0).toString(16)}`)
+  })
+
   test('--raw stays byte-exact, even on a terminal (documented)', async () => {
     const run = await runHostile(['--raw', '-s'], true)
     // The terminal's own onlcr adds a CR before every LF it is given; the bytes are otherwise the server's.
@@ -204,10 +228,83 @@ describe('through pipes: data is passed on as sent, messages are still escaped',
     assert.deepEqual(JSON.parse(run.stdout.toString('utf8')), { type: `tick${OSC_TITLE}`, data: HOSTILE_DATA, id: `7${CLEAR}${CSI}` })
   })
 
+  test('bidirectional formatting characters: data as sent, escaped in --json and on stderr', async () => {
+    const plain = await runHostile([], false, BIDI_STREAM)
+    assert.equal(plain.stdout.toString('utf8'), `${BIDI_DATA}\n`)
+    assert.equal(plain.stderr.toString('utf8'), BIDI_NOTICES.map((line) => `${line}\n`).join(''))
+    const json = await runHostile(['--json'], false, BIDI_STREAM)
+    assert.equal(json.stdout.toString('utf8'), `${BIDI_JSON}\n`)
+    assert.deepEqual(JSON.parse(json.stdout.toString('utf8')), { type: 't\u2066x\u2069', data: BIDI_DATA, id: '1\u202eevil' })
+  })
+
   test('a refused status: the message on stderr is escaped all the same', async () => {
     const run = await runCli([rawUrl], { terminal: false })
     assert.equal(run.code, 1, run.stderr.toString())
     assert.equal(run.stdout.length, 0)
     assert.equal(run.stderr.toString('utf8'), `${REFUSED_MESSAGE}\n`)
   })
+})
+
+describe('a stdout nobody reads: the CLI stops reading the stream instead of queueing it', () => {
+  // 12,000 events of 4 KiB (47 MiB). While the CLI's stdout is not read, the server must stall far below that (the
+  // pipe, the socket buffers and a chunk's events are all that may be in flight); once it is read, every event
+  // arrives, in order, and the CLI ends with the stream (--no-reconnect).
+  const EVENTS = 12_000
+  const line = (i) => `${String(i).padStart(6, '0')} ${'x'.repeat(4089)}`
+
+  for (const mode of [[], ['--json'], ['--raw']]) {
+    test(`${mode[0] ?? 'plain data'}: the server stalls while stdout is full, then every event arrives`, async () => {
+      let sent = 0
+      let ended = false
+      const app = http.createServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        let i = 0
+        const pump = () => {
+          while (i < EVENTS) {
+            const event = `data: ${line(i++)}\n\n`
+            sent += event.length
+            if (!res.write(event)) return void res.once('drain', pump)
+          }
+          ended = true
+          res.end()
+        }
+        pump()
+      })
+      await new Promise((resolve) => app.listen(0, '127.0.0.1', () => resolve(undefined)))
+      const url = `http://127.0.0.1:${/** @type {net.AddressInfo} */ (app.address()).port}/`
+      const child = spawn(process.execPath, [CLI, '--no-reconnect', '-s', ...mode, url], { stdio: ['ignore', 'pipe', 'pipe'] })
+      /** @type {Buffer[]} */ const err = []
+      child.stderr.on('data', (chunk) => err.push(chunk))
+      try {
+        // Not read yet: wait until the server has written nothing new for 1 s (stalled) or has written it all.
+        const deadline = Date.now() + 20_000
+        let last = -1
+        let still = 0
+        while (!ended && still < 10 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          still = sent === last ? still + 1 : 0
+          last = sent
+        }
+        assert.ok(!ended, `the server wrote all ${(sent / 2 ** 20).toFixed(0)} MiB while the CLI's stdout was not read`)
+        assert.ok(sent < 16 * 2 ** 20, `the server wrote ${(sent / 2 ** 20).toFixed(1)} MiB before stalling`)
+        // Now read it: everything arrives, and the CLI ends with the stream.
+        /** @type {Buffer[]} */ const out = []
+        child.stdout.on('data', (chunk) => out.push(chunk))
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+        const [code, signal] = await once(child, 'close')
+        clearTimeout(timer)
+        assert.equal(signal, null, 'the CLI did not finish within 30 s once read')
+        assert.equal(code, 0, Buffer.concat(err).toString())
+        const text = Buffer.concat(out).toString('utf8')
+        const expected = Array.from({ length: EVENTS }, (_, i) => line(i))
+        if (mode[0] === '--raw') assert.equal(text, expected.map((data) => `data: ${data}\n\n`).join(''))
+        else if (mode[0] === '--json') assert.equal(text, expected.map((data) => `${JSON.stringify({ type: 'message', data, id: '' })}\n`).join(''))
+        else assert.equal(text, expected.map((data) => `${data}\n`).join(''))
+      } finally {
+        child.kill('SIGKILL')
+        app.closeAllConnections()
+        await new Promise((resolve) => app.close(() => resolve(undefined)))
+      }
+    })
+  }
 })

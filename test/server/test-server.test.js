@@ -625,6 +625,50 @@ test('bounds found in review: results expire and are kept as text, preflights to
   }
 })
 
+test('the request logs stay within recordedBytes when bodies never arrive: a refused body still counts, a dropped record is refunded what it was charged', async () => {
+  const cap = 64 * 1024
+  const server = await startTestServer({ port: 0, host: '127.0.0.1', limits: { recordedBytes: cap, requestsPerKey: 1 } })
+  const pad = 'x'.repeat(12 * 1024)
+  /** A POST with node:http, which can declare a body larger than the server reads (fetch cannot lie about it). */
+  const post = (path, { headers = {}, body = undefined } = {}) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path, method: 'POST', headers, agent: false, timeout: 5000 }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode))
+      })
+      req.on('timeout', () => req.destroy(new Error(`no answer to ${path} within 5 s`)))
+      req.on('error', reject)
+      if (body === undefined) req.flushHeaders()
+      else req.end(body)
+    })
+  const held = (prefix, n) => {
+    let bytes = 0
+    let keys = 0
+    for (let i = 0; i < n; i++) {
+      const records = server.requests(`${server.url}/counter?key=${prefix}${i}`)
+      if (records.length > 0) keys++
+      for (const r of records) bytes += r.body.length + (r.headers['x-pad']?.length ?? 0)
+    }
+    return { bytes, keys }
+  }
+  try {
+    // Refused before their bodies (declared over the limit), each with a 12 KiB header: one key, then many.
+    for (let i = 0; i < 20; i++) assert.equal(await post('/counter?key=same&total=0', { headers: { 'content-length': String(9e9), 'x-pad': pad } }), 413)
+    for (let i = 0; i < 40; i++) assert.equal(await post(`/counter?key=refused${i}&total=0`, { headers: { 'content-length': String(9e9), 'x-pad': pad } }), 413)
+    // Only the newest few of those fit; their records were charged, so older keys went.
+    const refused = held('refused', 40)
+    assert.ok(refused.keys >= 1 && refused.keys <= Math.ceil(cap / pad.length), `${refused.keys} refused requests still recorded`)
+    // Then 40 keys with a 60 KiB body each: the count was not driven below zero, so the cap still holds.
+    const body = 'B'.repeat(60 * 1024)
+    for (let i = 0; i < 40; i++) assert.equal(await post(`/counter?key=k${i}&total=0`, { headers: { 'content-type': 'text/plain' }, body }), 204)
+    const kept = held('k', 40)
+    assert.deepEqual(kept, { bytes: body.length, keys: 1 }, 'one 60 KiB body fits under 64 KiB, and the newest log stays')
+    assert.ok(server.requests(`${server.url}/counter?key=k39`).length === 1, 'the newest log is the one kept')
+  } finally {
+    await server.close()
+  }
+})
+
 test('a static root does not serve what a symbolic link inside it points to outside it', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'fes-static-'))
   const { symlink } = await import('node:fs/promises')

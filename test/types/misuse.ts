@@ -32,6 +32,10 @@ new FetchEventSource(url, { pauseWhenHidden: '30s' })
 new FetchEventSource(url, { decodeBase64: 1 })
 // @ts-expect-error fetch is a function like fetch
 new FetchEventSource(url, { fetch: 'fetch' })
+// @ts-expect-error fetch is given a URL string, not a URL object
+new FetchEventSource(url, { fetch: (input: URL) => fetch(input) })
+// @ts-expect-error fetch resolves with a Response
+new FetchEventSource(url, { fetch: async (input: string) => input })
 // @ts-expect-error signal is an AbortSignal
 new FetchEventSource(url, { signal: {} })
 // @ts-expect-error onResponse receives a Response

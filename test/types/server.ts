@@ -21,6 +21,16 @@ export function handler(request: Request): Response {
 }
 
 const event: SSEEvent = { id: '1', data: 'x' }
+// exactOptionalPropertyTypes: every optional field and option also takes undefined, as the runtime does.
+declare const maybe: { id?: string; ms?: number; roots?: Record<string, string> }
+void formatEvent({ id: maybe.id, event: undefined, retry: maybe.ms, data: undefined })
+export async function optionalOptions(res: http.ServerResponse): Promise<void> {
+  newStream(res, { status: undefined, headers: undefined, maxBuffered: maybe.ms, keepAlive: maybe.ms }).close()
+  const server = await startTestServer({ port: undefined, host: undefined, staticRoots: maybe.roots, limits: { ttlMs: maybe.ms } })
+  void server.requests(server.url, { preflight: undefined })
+  void server.script([{ status: undefined, body: [{ repeat: 'x', times: undefined }], end: undefined, redirect: undefined }])
+  await server.close()
+}
 const text: string = formatEvent(event)
 const type: string | undefined = SSE_HEADERS['content-type']
 

@@ -9,6 +9,7 @@ import {
   type FetchEventSourceErrorCode,
   type FetchEventSourceInit,
   type FetchEventSourceMessageEvent,
+  type FetchLike,
   type RetryPolicy,
   type SharedStatus,
 } from 'fetch-eventsource'
@@ -84,6 +85,14 @@ const init: FetchEventSourceInit = {
   pauseWhenHidden: 60_000,
 }
 const post = new FetchEventSource(new URL('https://example.com/llm'), init)
+// The fetch option takes fetch itself, or a wrapper typed for what it is given: a URL string and an init.
+new FetchEventSource('/relative', { fetch })
+new FetchEventSource('/relative', { fetch: globalThis.fetch })
+async function loggingFetch(url: string, requestInit?: RequestInit): Promise<Response> {
+  return fetch(url, requestInit)
+}
+const wrapped: FetchLike = loggingFetch
+new FetchEventSource('/relative', { fetch: wrapped })
 new FetchEventSource('/relative', { headers: [['x-a', '1']], body: 'text' })
 new FetchEventSource('/relative', { headers: new Headers({ accept: 'text/event-stream' }), body: null })
 new FetchEventSource('/prices', { shared: true, pauseWhenHidden: true })
