@@ -89,7 +89,9 @@ export function createStocks({ seed = 42, intervalMs = 300, symbols = DEFAULT_SY
         res.end(JSON.stringify({ error: 'too many price subscribers, try again later' }))
         return
       }
-      const client = newStream(res)
+      // A snapshot is a few KiB and a tick a few hundred bytes: 128 KiB is minutes of ticks for a reader that stalls,
+      // and bounds what 500 subscribers that never read can hold (64 MiB; the default 1 MiB would allow 500).
+      const client = newStream(res, { maxBuffered: 128 * 1024 })
       client.send({
         id: String(tick),
         event: 'snapshot',

@@ -227,7 +227,8 @@ export class FetchEventSource extends EventTarget {
    * already there, or removing one that is not, changes nothing (DOM), so neither needs the previous value.
    */
   #setHandler(type: HandlerType, handler: Handler): void {
-    const value = (typeof handler === 'object' && handler !== null) || typeof handler === 'function' ? handler : null
+    // typeof null is 'object': null stays null.
+    const value = typeof handler === 'object' || typeof handler === 'function' ? handler : null
     ;(this.#handlers ??= {})[type] = value
     if (value === null) this.removeEventListener(type, INVOKERS[type])
     else this.addEventListener(type, INVOKERS[type])

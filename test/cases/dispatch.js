@@ -141,6 +141,12 @@ export default [
           ['bare', false, false, null, '', ''],
         )
       }
+      // WebIDL attributes and operations are enumerable: for…in lists MessageEvent's five fields and its initializer.
+      const listed = []
+      for (const name in event) listed.push(name)
+      for (const name of ['data', 'origin', 'lastEventId', 'source', 'ports', 'initMessageEvent']) {
+        t.assert.ok(listed.includes(name), `for…in lists ${name}`)
+      }
       // WebIDL's class string: not writable, not enumerable, configurable.
       t.assert.deepEqual(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(event), Symbol.toStringTag), {
         value: 'MessageEvent',
