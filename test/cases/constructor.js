@@ -326,7 +326,7 @@ export default [
     rule: 'C7',
     name: 'a handler set to an object that is not callable is kept (read back, never called, its place held); a non-object is null',
     async run(t) {
-      const { url } = await t.script([{ body: ['retry: 10\n\ndata: a\n\n'] }])
+      const { url } = await t.script([{ body: ['retry: 10\n\ndata: a\n\ndata: b\n\n'] }])
       const es = t.open(url)
       const order = []
       // Neither its handleEvent nor a method named call may run: the object is not callable.
@@ -335,13 +335,15 @@ export default [
       es.onmessage = object
       es.onerror = object
       t.assert.deepEqual([es.onopen, es.onmessage, es.onerror], [object, object, object], 'an object reads back as itself')
-      es.addEventListener('message', (e) => order.push(`L:${e.data}`))
-      // The object held the handler's place: the function set now runs before the listener added after it.
-      es.onmessage = () => order.push('H')
+      es.addEventListener('message', (e) => {
+        order.push(`L:${e.data}`)
+        // The object held the handler's place: the function set now runs before this listener, from the next event.
+        es.onmessage = () => order.push('H')
+      })
       es.addEventListener('error', () => order.push(`E:${es.readyState}`))
       const records = await t.collect(es, { until: untilClosed })
-      assertTrace(t, records, [OPEN, msg(t, 'a'), err(0), err(2, 204)])
-      t.assert.deepEqual(order, ['H', 'L:a', 'E:0', 'E:2'])
+      assertTrace(t, records, [OPEN, msg(t, 'a'), msg(t, 'b'), err(0), err(2, 204)])
+      t.assert.deepEqual(order, ['L:a', 'H', 'L:b', 'E:0', 'E:2'])
       for (const value of [5, 'f', true, undefined, null, Symbol('s')]) {
         es.onerror = object
         es.onerror = value
