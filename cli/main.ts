@@ -313,21 +313,37 @@ function refusedRedirect(response: Response | undefined): string {
 const RETRIED = new Set<FetchEventSourceErrorEvent['code']>(['network', 'connection-lost', 'stream-ended', 'heartbeat-timeout'])
 
 /**
- * Resolves once stdout has room again, or at once if it has. Also on `close` (a closed pipe never drains) and on
- * the request's abort (the source closed while the output stalled): nothing waits for ever.
+ * What has been handed to stdout and not yet taken by it, counted from each write's callback (which fires once the
+ * chunk is written out, or with an error if it never will be). Node's `writableNeedDrain` would say the same, but
+ * Bun keeps it false while megabytes wait, so the CLI counts for itself.
+ */
+let unflushed = 0
+const UNFLUSHED_LIMIT = 64 * 1024
+const waitingForRoom = new Set<() => void>()
+
+/** Every write of the output goes through here, so that `stdoutRoom` knows what is still queued. */
+function writeOut(chunk: string | Uint8Array): void {
+  const size = chunk.length
+  unflushed += size
+  process.stdout.write(chunk, () => {
+    unflushed -= size
+    if (unflushed <= UNFLUSHED_LIMIT) for (const resume of waitingForRoom) resume()
+  })
+}
+
+/**
+ * Resolves once stdout has taken enough of what it was given, or at once if it has. Also on the request's abort
+ * (the source closed while the output stalled: an EPIPE, --timeout, Ctrl-C), so nothing waits for ever.
  */
 function stdoutRoom(signal: AbortSignal | null | undefined): Promise<void> | undefined {
-  const stdout = process.stdout
-  if (!stdout.writableNeedDrain || signal?.aborted) return undefined
+  if (unflushed <= UNFLUSHED_LIMIT || signal?.aborted) return undefined
   return new Promise((resolve) => {
     const done = (): void => {
-      stdout.off('drain', done)
-      stdout.off('close', done)
+      waitingForRoom.delete(done)
       signal?.removeEventListener('abort', done)
       resolve()
     }
-    stdout.on('drain', done)
-    stdout.on('close', done)
+    waitingForRoom.add(done)
     signal?.addEventListener('abort', done)
   })
 }
@@ -335,8 +351,9 @@ function stdoutRoom(signal: AbortSignal | null | undefined): Promise<void> | und
 /**
  * The fetch every mode uses: reads each response body one chunk at a time, and only while stdout keeps up. Writes
  * to a pipe nobody reads (`| slow-consumer`, a stalled terminal) queue in this process; without the wait, a fast
- * server would grow that queue without limit. With it, the CLI stops reading, TCP pushes back on the server, and at
- * most one chunk's events wait. For --raw it also copies the body of every response `shouldCopy` accepts (asked per
+ * server would grow that queue without limit. With it, the CLI stops reading, TCP pushes back on the server, and
+ * what waits is bounded: the limit, plus the events of the chunk or two read before the writes caught up (the
+ * check runs when the next chunk is asked for, which can be before the loop has written the last one's events). For --raw it also copies the body of every response `shouldCopy` accepts (asked per
  * chunk, since the response is accepted only after fetch resolves) to stdout: the bytes as received, before the
  * parser.
  */
@@ -356,7 +373,7 @@ function pacedFetch(shouldCopy: ((response: Response) => boolean) | undefined): 
               controller.close()
               return
             }
-            if (shouldCopy?.(response)) process.stdout.write(value)
+            if (shouldCopy?.(response)) writeOut(value)
             controller.enqueue(value)
           } catch (error) {
             controller.error(error)
@@ -492,7 +509,7 @@ async function run(options: CliOptions): Promise<number> {
   const printed = (async () => {
     try {
       for await (const event of source) {
-        if (options.format !== 'raw') process.stdout.write(formatEvent(event, options.format, terminal))
+        if (options.format !== 'raw') writeOut(formatEvent(event, options.format, terminal))
       }
     } catch {
       // A fatal failure ends the loop; the error listener has reported it.

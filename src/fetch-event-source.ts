@@ -100,7 +100,7 @@ export class FetchEventSource extends EventTarget {
   /** With `shared` in a browser: this source's place among the sources sharing one connection. */
   #shared: SharedConnection | undefined
 
-  // `init` has a default so that `length` is 1, as WebIDL counts an optional argument (C6).
+  // WebIDL's `length` counts the required arguments only (C6): the default keeps the optional `init` out of it.
   constructor(url: string | URL, init: FetchEventSourceInit | null | undefined = undefined) {
     super()
     if (arguments.length === 0) {

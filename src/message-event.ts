@@ -69,7 +69,8 @@ if (typeof MessageEvent === 'function') {
   delete (SourceMessageEvent.prototype as { constructor?: unknown }).constructor
 }
 Object.defineProperty(SourceMessageEvent.prototype, Symbol.toStringTag, { value: 'MessageEvent', configurable: true })
-// Enumerable, as MessageEvent's own attributes and operation are (WebIDL): `for…in` lists the same five fields.
+// Enumerable, as MessageEvent's own attributes and operation are (WebIDL): `for…in` lists the same five fields and
+// initMessageEvent.
 for (const name of ['data', 'origin', 'lastEventId', 'source', 'ports', 'initMessageEvent']) {
   Object.defineProperty(SourceMessageEvent.prototype, name, { enumerable: true })
 }

@@ -19,11 +19,15 @@ export function reconnectDelay(reconnectionTime: number, failures: number, polic
   if (failures <= 1) return clampTimerDelay(reconnectionTime)
   const floor = stormFloor(failures, policy)
   const cap = Math.max(policy.maxDelay, reconnectionTime)
-  let delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), floor), cap)
-  delay -= delay * policy.jitter * Math.random()
-  // Jitter spreads clients out above the floor, never below it, and never below the reconnection time: the
-  // standard waits at least that long, "optionally some more" (C17). Only a delay at the cap can jitter below it.
-  return clampTimerDelay(Math.max(Math.round(delay), floor, reconnectionTime))
+  const delay = Math.min(Math.max(reconnectionTime * policy.factor ** (failures - 1), floor), cap)
+  const spread = delay * policy.jitter * Math.random()
+  // Jitter spreads clients out: taken off a grown delay, but added where taking it off would wait less than the
+  // reconnection time, which the standard waits in full, "optionally some more" (C17). That happens near the cap
+  // (a server's retry: close to maxDelay) and with small factors; clamping there instead would put every client
+  // retrying a dead server back in step.
+  const jittered = delay - spread >= reconnectionTime ? delay - spread : reconnectionTime + spread
+  // Never below the storm floor either.
+  return clampTimerDelay(Math.max(Math.round(jittered), floor))
 }
 
 /**

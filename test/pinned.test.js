@@ -88,10 +88,14 @@ test('jitter is taken off before the floor applies: a grown delay just above the
 
 test('a reconnection time above maxDelay is not cut down to it: the cap is the larger of the two, and jitter never goes below it (C17)', async () => {
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0, attempts: 4 }), [50_000, 50_000, 50_000])
-  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 50_000])
-  // Just under the cap: 25,000 grows to 50,000, capped at 30,000, less up to 20 % (24,000), but never under 25,000.
-  assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.999999, attempts: 4 }), [25_000, 25_000, 25_000])
+  // Taking 10 % off would wait less than the reconnection time: the 10 % is added instead, so clients still spread.
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 50_000 } }, { random: 0.5, attempts: 3 }), [50_000, 55_000])
+  // Just under the cap: 25,000 grows to 50,000, capped at 30,000. Less 2 % that is 29,400; less 20 % it would be
+  // 24,000, under 25,000, so 25,000 plus the 6,000.
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.1, attempts: 3 }), [25_000, 29_400])
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.999999, attempts: 4 }), [25_000, 31_000, 31_000])
+  // A factor of 1 never grows the delay: jitter goes on top of it, never below.
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 1000, factor: 1, jitter: 0.5 } }, { random: 0.5, attempts: 4 }), [1000, 1250, 1250])
 })
 
 test('delays are clamped to what timers can take: a huge initialDelay waits 2^31-1 ms, not 0', async () => {

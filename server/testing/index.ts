@@ -136,7 +136,9 @@ function keyOf(url: string): string | null {
 
 /** Starts the test server; see TestServerOptions. */
 export async function startTestServer({ port = 0, host = '127.0.0.1', staticRoots = {}, limits = {} }: TestServerOptions = {}): Promise<TestServer> {
-  const bounds = { ...DEFAULT_LIMITS, ...limits }
+  // A limit given as undefined keeps its default: spread as is, it would replace it (and NaN bounds nothing).
+  const given = Object.entries(limits).filter(([, value]) => value !== undefined)
+  const bounds: Required<TestServerLimits> = { ...DEFAULT_LIMITS, ...(Object.fromEntries(given) as TestServerLimits) }
   const scripts = new Map<string, Script>()
   const logs = new Map<string, RequestLog>()
   /**

@@ -669,6 +669,21 @@ test('the request logs stay within recordedBytes when bodies never arrive: a ref
   }
 })
 
+test('a limit given as undefined keeps its default (the types allow it under exactOptionalPropertyTypes)', async () => {
+  const limits = { scriptBytes: undefined, totalScriptBytes: undefined, ttlMs: undefined, requestsPerKey: undefined, recordedBytes: undefined }
+  const server = await startTestServer({ port: 0, host: '127.0.0.1', staticRoots: undefined, limits })
+  try {
+    const a = server.script([{ status: 204 }, { status: 204 }])
+    const b = server.script([{ status: 204 }])
+    await (await fetch(b)).text()
+    for (let i = 0; i < 2; i++) await (await fetch(a)).text()
+    // An undefined recordedBytes bounded nothing and dropped every other key's log; an undefined requestsPerKey kept none.
+    assert.deepEqual([server.requests(a).length, server.requests(b).length], [2, 1])
+  } finally {
+    await server.close()
+  }
+})
+
 test('a static root does not serve what a symbolic link inside it points to outside it', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'fes-static-'))
   const { symlink } = await import('node:fs/promises')
