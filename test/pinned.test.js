@@ -94,6 +94,8 @@ test('a reconnection time above maxDelay is not cut down to it: the cap is the l
   // 24,000, under 25,000, so 25,000 plus the 6,000.
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.1, attempts: 3 }), [25_000, 29_400])
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 25_000 } }, { random: 0.999999, attempts: 4 }), [25_000, 31_000, 31_000])
+  // Exactly at the reconnection time, taking the spread off is allowed: 1,000 less 250 is 750, not 750 plus 250.
+  assert.deepEqual(await delaysOf({ retry: { initialDelay: 750, maxDelay: 1000, jitter: 0.5 } }, { random: 0.5, attempts: 3 }), [750, 750])
   // A factor of 1 never grows the delay: jitter goes on top of it, never below.
   assert.deepEqual(await delaysOf({ retry: { initialDelay: 1000, factor: 1, jitter: 0.5 } }, { random: 0.5, attempts: 4 }), [1000, 1250, 1250])
 })
