@@ -349,13 +349,13 @@ function stdoutRoom(signal: AbortSignal | null | undefined): Promise<void> | und
 }
 
 /**
- * The fetch every mode uses: reads each response body one chunk at a time, and only while stdout keeps up. Writes
- * to a pipe nobody reads (`| slow-consumer`, a stalled terminal) queue in this process; without the wait, a fast
- * server would grow that queue without limit. With it, the CLI stops reading, TCP pushes back on the server, and
- * what waits is bounded: the limit, plus the events of the chunk or two read before the writes caught up (the
- * check runs when the next chunk is asked for, which can be before the loop has written the last one's events). For --raw it also copies the body of every response `shouldCopy` accepts (asked per
- * chunk, since the response is accepted only after fetch resolves) to stdout: the bytes as received, before the
- * parser.
+ * The fetch every mode uses: reads each response body one chunk at a time, and only while stdout keeps up. Writes to
+ * a pipe nobody reads (`| slow-consumer`, a stalled terminal) queue in this process; without the wait, a fast server
+ * would grow that queue without limit. With it, the CLI stops reading, TCP pushes back on the server, and what waits
+ * is bounded: the limit, plus the events of the chunk or two read before the writes caught up (the check runs when
+ * the next chunk is asked for, which can be before the loop has written the last one's events). For --raw it also
+ * copies the body of every response `shouldCopy` accepts (asked per chunk, since the response is accepted only after
+ * fetch resolves) to stdout: the bytes as received, before the parser.
  */
 function pacedFetch(shouldCopy: ((response: Response) => boolean) | undefined): typeof fetch {
   return async (input, init) => {

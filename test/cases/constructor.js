@@ -245,10 +245,17 @@ export default [
     name: 'the init argument is a dictionary: undefined, null or any object, a function too; anything else is a TypeError',
     async run(t) {
       const { url } = await t.script([])
-      for (const init of [undefined, null, {}, Object.assign(() => {}, { withCredentials: true }), Object.assign([], { withCredentials: true })]) {
+      const dictionaries = [
+        ['undefined', undefined, false],
+        ['null', null, false],
+        ['{}', {}, false],
+        ['a function', Object.assign(() => {}, { withCredentials: true }), true],
+        ['an array', Object.assign([], { withCredentials: true }), true],
+      ]
+      for (const [label, init, withCredentials] of dictionaries) {
         const es = new t.ES(url, init)
         es.close()
-        t.assert.equal(es.withCredentials, typeof init === 'object' || typeof init === 'function' ? Boolean(init?.withCredentials) : false, `init ${typeof init}`)
+        t.assert.equal(es.withCredentials, withCredentials, `init ${label}`)
       }
       for (const init of [true, 1, 'withCredentials']) t.assert.throws(() => new t.ES(url, init), TypeError, `init ${JSON.stringify(init)}`)
     },

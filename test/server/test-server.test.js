@@ -663,7 +663,7 @@ test('the request logs stay within recordedBytes when bodies never arrive: a ref
     for (let i = 0; i < 40; i++) assert.equal(await post(`/counter?key=k${i}&total=0`, { headers: { 'content-type': 'text/plain' }, body }), 204)
     const kept = held('k', 40)
     assert.deepEqual(kept, { bytes: body.length, keys: 1 }, 'one 60 KiB body fits under 64 KiB, and the newest log stays')
-    assert.ok(server.requests(`${server.url}/counter?key=k39`).length === 1, 'the newest log is the one kept')
+    assert.equal(server.requests(`${server.url}/counter?key=k39`).length, 1, 'the newest log is the one kept')
   } finally {
     await server.close()
   }
@@ -677,7 +677,7 @@ test('a limit given as undefined keeps its default (the types allow it under exa
     const b = server.script([{ status: 204 }])
     await (await fetch(b)).text()
     for (let i = 0; i < 2; i++) await (await fetch(a)).text()
-    // An undefined recordedBytes bounded nothing and dropped every other key's log; an undefined requestsPerKey kept none.
+    // Spread over the defaults, an undefined recordedBytes made every request drop every other key's log.
     assert.deepEqual([server.requests(a).length, server.requests(b).length], [2, 1])
   } finally {
     await server.close()
